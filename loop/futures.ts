@@ -1,0 +1,285 @@
+/**
+ * `Future`: a result that will be set later, as asyncio's `Future`. It is a
+ * thenable, so `await fut` works; its callbacks always run through the loop.
+ *
+ * @module
+ */
+import { CancelledError, InvalidStateError, RuntimeError } from "./exceptions.ts";
+import { taskContext } from "./_context.ts";
+import { currentEventLoop } from "./_running.ts";
+import type { EventLoop } from "./event_loop.ts";
+
+const PENDING = 0;
+const CANCELLED = 1;
+const FINISHED = 2;
+
+/** A done callback: called, through the loop, with the future. */
+// deno-lint-ignore no-explicit-any
+export type DoneCallback<F = Future<any>> = (future: F) => unknown;
+
+/** @internal How an awaiter learns the outcome: `ok` with a value or a reason. */
+export type Settle = (ok: boolean, value: unknown) => void;
+
+interface Unretrieved {
+  loop: EventLoop;
+  message: string;
+  exception: unknown;
+}
+
+// Python logs an exception nobody retrieved when the future is destroyed;
+// a FinalizationRegistry is the same moment here.
+const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
+  held.loop.callExceptionHandler({
+    message: held.message,
+    exception: held.exception,
+  });
+});
+
+/** Options of the `Future` constructor. */
+export interface FutureOptions {
+  /** The loop the future belongs to; the current event loop by default. */
+  loop?: EventLoop;
+}
+
+/** Whether `value` is a `Future` (or a `Task`) of this library. */
+// deno-lint-ignore no-explicit-any
+export function isFuture(value: unknown): value is Future<any> {
+  return value instanceof Future;
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value !== null && typeof value === "object") {
+    return value.constructor?.name ?? "Object";
+  }
+  return String(value);
+}
+
+/**
+ * A Future represents an eventual result. `setResult`, `setException` and
+ * `cancel` complete it once; callbacks added with `addDoneCallback` and
+ * every `await` of it are then run through the loop's `callSoon`.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const fut = loop.createFuture<string>();
+ *   loop.callLater(0.01, () => fut.setResult("done"));
+ *   console.log(await fut); // "done"
+ * });
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */
+  _state: number = PENDING;
+  /** @internal */
+  _result: T | undefined = undefined;
+  /** @internal */
+  _exception: unknown = undefined;
+  /** @internal */
+  _hasException = false;
+  /** @internal */
+  _cancelMessage: string | undefined = undefined;
+  /** @internal */
+  _loop: EventLoop;
+  /** @internal */
+  _callbacks: DoneCallback<this>[] | null = null;
+  #trackedUnretrieved = false;
+
+  /** Creates a pending future on `loop` (the current event loop by default). */
+  constructor(options: FutureOptions = {}) {
+    this._loop = options.loop ?? currentEventLoop();
+  }
+
+  /** The loop the future is bound to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** Whether the future is done: it has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * Returns the result, or throws the exception set, `CancelledError` when
+   * cancelled, or `InvalidStateError` while pending.
+   */
+  result(): T {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Result is not ready.");
+    if (this._hasException) {
+      this._markRetrieved();
+      throw this._exception;
+    }
+    return this._result as T;
+  }
+
+  /**
+   * Returns the exception set (`null` when the future has a result), throws
+   * `CancelledError` when cancelled and `InvalidStateError` while pending.
+   */
+  exception(): unknown {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Exception is not set.");
+    this._markRetrieved();
+    return this._hasException ? this._exception : null;
+  }
+
+  /** Marks the future done with `result`; `InvalidStateError` when already done. */
+  setResult(result: T): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this}`);
+    this._result = result;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** Marks the future done with an exception; `InvalidStateError` when already done. */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this}`);
+    this._exception = exception;
+    this._hasException = true;
+    this._state = FINISHED;
+    if (!(exception instanceof CancelledError)) {
+      this.#trackedUnretrieved = true;
+      unretrieved.register(this, {
+        loop: this._loop,
+        message: `${this._kind()} exception was never retrieved\nfuture: ${this}`,
+        exception,
+      }, this);
+    }
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancels the future and schedules its callbacks. Returns `false` when
+   * it is already done, `true` otherwise.
+   */
+  cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * Adds a callback to run, through the loop, with the future once it is
+   * done (at once through `callSoon` when it already is).
+   */
+  addDoneCallback(callback: DoneCallback<this>): void {
+    if (this._state !== PENDING) {
+      this._loop.callSoon(callback, this);
+    } else if (this._callbacks === null) {
+      this._callbacks = [callback];
+    } else {
+      this._callbacks.push(callback);
+    }
+  }
+
+  /** Removes every instance of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: DoneCallback<this>): number {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return 0;
+    const kept = callbacks.filter((cb) => cb !== callback);
+    this._callbacks = kept.length > 0 ? kept : null;
+    return callbacks.length - kept.length;
+  }
+
+  /**
+   * Makes the future awaitable. Inside a task the awaiting task is recorded,
+   * so that cancelling the task cancels this future and the `await` throws
+   * `CancelledError`.
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    // deno-lint-ignore no-explicit-any
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const settle: Settle = (ok, value) => {
+        try {
+          if (ok) resolve(onfulfilled ? onfulfilled(value as T) : value as R1);
+          else if (onrejected) resolve(onrejected(value));
+          else reject(value);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const task = taskContext.getStore();
+      if (task === undefined || task.done()) {
+        this.addDoneCallback((fut) => fut._settle(settle));
+      } else if ((task as unknown) === this) {
+        settle(false, new RuntimeError(`Task cannot await on itself: ${this}`));
+      } else {
+        task._awaitFuture(this, settle);
+      }
+    });
+  }
+
+  /** A description such as `<Future finished result=1>`. */
+  toString(): string {
+    const kind = this.constructor.name;
+    if (this._state === PENDING) return `<${kind} pending>`;
+    if (this._state === CANCELLED) return `<${kind} cancelled>`;
+    if (this._hasException) return `<${kind} finished exception=${describe(this._exception)}>`;
+    return `<${kind} finished result=${describe(this._result)}>`;
+  }
+
+  /** @internal The word used in loop messages: "Future" or "Task". */
+  _kind(): string {
+    return "Future";
+  }
+
+  /** @internal Hands the outcome to an awaiter. */
+  _settle(settle: Settle): void {
+    if (this._state === CANCELLED) {
+      settle(false, this._makeCancelledError());
+    } else if (this._hasException) {
+      this._markRetrieved();
+      settle(false, this._exception);
+    } else {
+      settle(true, this._result);
+    }
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this._cancelMessage ?? "");
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    if (this.#trackedUnretrieved) {
+      this.#trackedUnretrieved = false;
+      unretrieved.unregister(this);
+    }
+  }
+
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < callbacks.length; i++) loop.callSoon(callbacks[i], this);
+  }
+
+  /** Shown by `console.log` and Deno's inspector. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/** Sets `fut`'s result unless it was cancelled meanwhile (timer callbacks). */
+export function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.done()) fut.setResult(result);
+}

@@ -1,0 +1,32 @@
+/**
+ * Python's asyncio for Deno: the event loop, Futures and Tasks with real
+ * cancellation, the high-level task API, synchronization primitives and
+ * queues, with asyncio's names in camelCase and times in seconds.
+ *
+ * ```ts
+ * import * as asyncio from "@asyncio/asyncio";
+ *
+ * async function main() {
+ *   const results = await asyncio.gather(
+ *     () => asyncio.sleep(0.01, "one"),
+ *     () => asyncio.sleep(0.02, "two"),
+ *   );
+ *   console.log(results); // ["one", "two"]
+ * }
+ *
+ * await asyncio.run(main);
+ * ```
+ *
+ * @module
+ */
+export * from "./loop/exceptions.ts";
+export * from "./loop/log.ts";
+export * from "./loop/handles.ts";
+export * from "./loop/futures.ts";
+export * from "./loop/tasks.ts";
+export * from "./loop/event_loop.ts";
+export * from "./loop/events.ts";
+export { getRunningLoop } from "./loop/_running.ts";
+export * from "./loop/sleep.ts";
+export * from "./loop/gather.ts";
+export * from "./loop/runners.ts";
