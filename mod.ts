@@ -30,3 +30,8 @@ export { getRunningLoop } from "./loop/_running.ts";
 export * from "./loop/sleep.ts";
 export * from "./loop/gather.ts";
 export * from "./loop/runners.ts";
+export * from "./loop/wait.ts";
+export * from "./loop/shield.ts";
+export * from "./loop/timeouts.ts";
+export * from "./loop/taskgroups.ts";
+export * from "./loop/virtual_time.ts";

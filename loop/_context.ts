@@ -4,8 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Task } from "./tasks.ts";
 
-export const taskContext: AsyncLocalStorage<Task<unknown> | undefined> =
-  new AsyncLocalStorage();
+export const taskContext: AsyncLocalStorage<Task<unknown> | undefined> = new AsyncLocalStorage();
 
 // The async context of this module's evaluation, outside every task.
 // Measured on Deno 2.9.6: `AsyncLocalStorage.exit` does not clear the store

@@ -16,8 +16,9 @@ import { outsideTasks, taskContext } from "./_context.ts";
 import { getRunningLoopOrNull, setRunningLoop } from "./_running.ts";
 import { logger } from "./log.ts";
 
+/** The arguments of a scheduled callback. */
 // deno-lint-ignore no-explicit-any
-type AnyArgs = any[];
+export type AnyArgs = any[];
 
 /** What the exception handler receives (Python's context dict). */
 export interface ExceptionContext {
@@ -116,7 +117,7 @@ export class EventLoop {
   #closed = false;
   #wakeScheduled = false;
   #sliceStart = 0;
-  #timerWakeId: number | null = null;
+  #timerWakeId: ReturnType<typeof setTimeout> | null = null;
   #timerWakeAt = Infinity;
   #fatal: unknown = NO_ERROR;
   #settleRun: { resolve: () => void; reject: (e: unknown) => void } | null = null;

@@ -85,7 +85,6 @@ export class DefaultEventLoopPolicy extends AbstractEventLoopPolicy {
   }
 }
 
-
 let policy: AbstractEventLoopPolicy | null = null;
 
 /**

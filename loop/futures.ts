@@ -86,7 +86,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _loop: EventLoop;
   /** @internal */
-  _callbacks: DoneCallback<this>[] | null = null;
+  // deno-lint-ignore no-explicit-any
+  _callbacks: DoneCallback<any>[] | null = null;
   #trackedUnretrieved = false;
 
   /** Creates a pending future on `loop` (the current event loop by default). */

@@ -20,12 +20,15 @@ export interface GatherOptions {
 // deno-lint-ignore no-explicit-any
 export type Gatherable = Awaitable<any> | Coroutine<any>;
 
-type ResultOf<A> = A extends Coroutine<infer T> ? Awaited<T>
+/** The result type of one argument of `gather`. */
+export type ResultOf<A> = A extends Coroutine<infer T> ? Awaited<T>
   : A extends PromiseLike<infer T> ? Awaited<T>
   : never;
 
 /** The results of `gather(...aws)`, element by element. */
-export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: ResultOf<A[K]> };
+export type GatherResults<A extends readonly unknown[]> = {
+  -readonly [K in keyof A]: ResultOf<A[K]>;
+};
 
 // The future `gather` returns: cancelling it cancels the children.
 class GatheringFuture<T> extends Future<T> {

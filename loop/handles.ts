@@ -5,8 +5,7 @@
  */
 import type { EventLoop } from "./event_loop.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyArgs = any[];
+import type { AnyArgs } from "./event_loop.ts";
 
 /** A callback with its arguments, as scheduled by the loop. */
 export type Callback<A extends AnyArgs = AnyArgs> = (...args: A) => unknown;

@@ -7,7 +7,7 @@ import { CancelledError, KeyboardInterrupt, RuntimeError } from "./exceptions.ts
 import { newEventLoop, setEventLoop } from "./events.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { gather } from "./gather.ts";
-import { allTasks, checkCoroutine, Task } from "./tasks.ts";
+import { allTasks, checkCoroutine, type Task } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./tasks.ts";
 import { getRunningLoopOrNull } from "./_running.ts";
 

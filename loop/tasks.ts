@@ -44,7 +44,8 @@ interface PendingTask {
 // here only then (see `EventLoop.close`), which costs nothing per task.
 const destroyedPending = new FinalizationRegistry<PendingTask>((held) => {
   held.loop.callExceptionHandler({
-    message: `Task was destroyed but it is pending!\ntask: <Task pending name='${held.name}' coro=${held.coro}>`,
+    message:
+      `Task was destroyed but it is pending!\ntask: <Task pending name='${held.name}' coro=${held.coro}>`,
   });
 });
 
@@ -241,7 +242,10 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (promise !== null && typeof (promise as PromiseLike<T>)?.then === "function") {
-      (promise as PromiseLike<T>).then(this.#onFulfilled, this.#onRejected);
+      (promise as PromiseLike<T>).then(
+        (value) => this.#onFulfilled(value),
+        (exception) => this.#onRejected(exception),
+      );
     } else {
       this.#onFulfilled(promise as T);
     }
@@ -256,16 +260,16 @@ export class Task<T = unknown> extends Future<T> {
     }, this);
   }
 
-  #onFulfilled = (value: T): void => {
+  #onFulfilled(value: T): void {
     if (this._mustCancel) {
       this.#finishCancelled(this._cancelMessage);
     } else {
       this.#release();
       Future.prototype.setResult.call(this, value);
     }
-  };
+  }
 
-  #onRejected = (exception: unknown): void => {
+  #onRejected(exception: unknown): void {
     if (exception instanceof CancelledError) {
       this.#finishCancelled(exception.message || undefined);
       return;
@@ -273,7 +277,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#release();
     Future.prototype.setException.call(this, exception);
     if (exception instanceof KeyboardInterrupt) this._loop._fatalError(exception);
-  };
+  }
 
   #finishCancelled(msg: string | undefined): void {
     this._mustCancel = false;
