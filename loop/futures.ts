@@ -72,7 +72,7 @@ function describe(value: unknown): string {
  * });
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> implements Promise<T> {
   /** @internal */
   _state: number = PENDING;
   /** @internal */
@@ -224,6 +224,33 @@ export class Future<T = unknown> implements PromiseLike<T> {
         task._awaitFuture(this, settle);
       }
     });
+  }
+
+  /** `then(undefined, onrejected)`, so that a Future can stand for a Promise. */
+  catch<R = never>(
+    // deno-lint-ignore no-explicit-any
+    onrejected?: ((reason: any) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.then(undefined, onrejected);
+  }
+
+  /** Runs `onfinally` once the future is done, passing its outcome through. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.then(
+      (value) => {
+        onfinally?.();
+        return value;
+      },
+      (reason) => {
+        onfinally?.();
+        throw reason;
+      },
+    );
+  }
+
+  /** `[object Future]`, as a Promise is `[object Promise]`. */
+  get [Symbol.toStringTag](): string {
+    return this.constructor.name;
   }
 
   /** A description such as `<Future finished result=1>`. */

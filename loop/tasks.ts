@@ -241,7 +241,14 @@ export class Task<T = unknown> extends Future<T> {
       this.#onRejected(exception);
       return;
     }
-    if (promise !== null && typeof (promise as PromiseLike<T>)?.then === "function") {
+    if (promise instanceof Future) {
+      // A coroutine that returns a Future, as `() => sleep(1)` does: the
+      // task awaits it, so cancelling the task cancels it.
+      this._awaitFuture(promise, (ok, value) => {
+        if (ok) this.#onFulfilled(value as T);
+        else this.#onRejected(value);
+      });
+    } else if (promise !== null && typeof (promise as PromiseLike<T>)?.then === "function") {
       (promise as PromiseLike<T>).then(
         (value) => this.#onFulfilled(value),
         (exception) => this.#onRejected(exception),
