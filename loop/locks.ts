@@ -424,7 +424,8 @@ let bindSemaphore: (sem: Semaphore, bound: number) => void;
  *     await sleep(0.01);
  *     running--;
  *   }
- *   await gather(job, job, job, job, job);
+ *   // One coroutine function per task (gather runs a repeated argument once).
+ *   await gather(...Array.from({ length: 5 }, () => () => job()));
  *   console.log(most); // 2
  * });
  * ```

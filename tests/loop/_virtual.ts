@@ -2,6 +2,6 @@
 // in a deterministic order.
 import { run, VirtualTimeEventLoop } from "../../mod.ts";
 
-export function runVirtual<T>(main: () => Promise<T>): Promise<T> {
+export function runVirtual<T>(main: () => T | PromiseLike<T>): Promise<T> {
   return run(main, { loopFactory: () => new VirtualTimeEventLoop() });
 }

@@ -28,7 +28,7 @@ Deno.test("shield: the result and the exception of the inner awaitable pass thro
 });
 
 Deno.test("shield: a done future is returned as it is", async () => {
-  await runVirtual(async () => {
+  await runVirtual(() => {
     const fut = getRunningLoop().createFuture<number>();
     fut.setResult(1);
     assertStrictEquals(shield(fut), fut);
