@@ -35,3 +35,5 @@ export * from "./loop/shield.ts";
 export * from "./loop/timeouts.ts";
 export * from "./loop/taskgroups.ts";
 export * from "./loop/virtual_time.ts";
+export * from "./loop/locks.ts";
+export * from "./loop/queues.ts";

@@ -133,12 +133,14 @@ export function gather<A extends Gatherable[]>(
   };
 
   for (const arg of aws) {
-    let fut = byArg.get(arg);
+    // The same future or promise twice is awaited once, as in asyncio; a
+    // coroutine function makes a new task each time it is passed.
+    let fut = typeof arg === "function" ? undefined : byArg.get(arg);
     if (fut === undefined) {
       fut = ensureFuture(arg, loop === undefined ? {} : { loop });
       loop ??= fut.getLoop();
       count++;
-      byArg.set(arg, fut);
+      if (typeof arg !== "function") byArg.set(arg, fut);
       if (fut.done()) alreadyDone.push(fut);
       else fut.addDoneCallback(onChildDone);
     }

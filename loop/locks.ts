@@ -50,8 +50,6 @@ function describe(kind: string, state: string, waiters: number): string {
   return waiters > 0 ? `<${kind} [${state}, waiters:${waiters}]>` : `<${kind} [${state}]>`;
 }
 
-const inspect = Symbol.for("Deno.customInspect");
-
 /**
  * An event: a flag that tasks can wait for. `set()` wakes every task
  * waiting in `wait()`; once set, `wait()` returns at once until `clear()`.
@@ -119,7 +117,7 @@ export class Event {
   }
 
   /** Shown by `console.log` and Deno's inspector. */
-  [inspect](): string {
+  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 }
@@ -150,7 +148,7 @@ export class Event {
  * });
  * ```
  */
-export class Lock {
+export class Lock implements Disposable {
   #waiters: Waiters<true> = new Set();
   #locked = false;
   #binding = new LoopBinding();
@@ -167,7 +165,7 @@ export class Lock {
    */
   async acquire(): Promise<true> {
     const waiters = this.#waiters;
-    if (!this.#locked && allCancelled(waiters)) {
+    if (!this.#locked && (waiters.size === 0 || allCancelled(waiters))) {
       // Fair scheduling: a newcomer jumps the queue only when every task
       // in it has been cancelled.
       this.#locked = true;
@@ -213,7 +211,7 @@ export class Lock {
   }
 
   /** Shown by `console.log` and Deno's inspector. */
-  [inspect](): string {
+  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 
@@ -261,7 +259,7 @@ function allCancelled(waiters: Waiters<unknown>): boolean {
  * });
  * ```
  */
-export class Condition {
+export class Condition implements Disposable {
   #lock: Lock;
   #waiters: Waiters<boolean> = new Set();
   #binding = new LoopBinding();
@@ -372,7 +370,7 @@ export class Condition {
   }
 
   /** Shown by `console.log` and Deno's inspector. */
-  [inspect](): string {
+  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 
@@ -430,7 +428,7 @@ let bindSemaphore: (sem: Semaphore, bound: number) => void;
  * });
  * ```
  */
-export class Semaphore {
+export class Semaphore implements Disposable {
   #value: number;
   #bound = Infinity;
   #waiters: Waiters<true> = new Set();
@@ -459,6 +457,7 @@ export class Semaphore {
    */
   locked(): boolean {
     if (this.#value === 0) return true;
+    if (this.#waiters.size === 0) return false;
     for (const fut of this.#waiters) {
       if (!fut.cancelled()) return true;
     }
@@ -524,7 +523,7 @@ export class Semaphore {
   }
 
   /** Shown by `console.log` and Deno's inspector. */
-  [inspect](): string {
+  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 
@@ -606,7 +605,9 @@ export class Barrier {
     if (typeof parties !== "number") {
       throw new TypeError(`parties must be a number, got ${typeof parties}`);
     }
-    if (!(parties >= 1)) throw new RangeError("parties must be > 0");
+    if (!Number.isInteger(parties) || parties < 1) {
+      throw new RangeError(`parties must be an integer > 0, got ${parties}`);
+    }
     this.#parties = parties;
   }
 
@@ -684,7 +685,7 @@ export class Barrier {
   }
 
   /** Shown by `console.log` and Deno's inspector. */
-  [inspect](): string {
+  [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 

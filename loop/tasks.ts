@@ -201,11 +201,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal Records that the task awaits `fut`, and how to resume it. */
   _awaitFuture(fut: Future<unknown>, settle: Settle): void {
-    if (this._mustCancel) {
-      // A cancellation that arrived while the task awaited something
-      // foreign, or ran, is delivered at its first await of a Future.
-      this._mustCancel = false;
-      const error = this._makeCancelledError();
+    if (fut._loop !== this._loop) {
+      const error = new RuntimeError(`Task ${this} got Future ${fut} attached to a different loop`);
       this._loop.callSoon(settle, false, error);
       return;
     }
@@ -225,6 +222,10 @@ export class Task<T = unknown> extends Future<T> {
         done._settle(settle);
       }
     });
+    // A cancellation requested while the task ran (or awaited something
+    // foreign) cancels the first future it awaits, as asyncio's step does;
+    // a future already done delivers it when the task wakes.
+    if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
   }
 
   /** @internal The first step, scheduled by the constructor. */
@@ -382,7 +383,12 @@ export function ensureFuture<T>(
   aw: Awaitable<T> | Coroutine<T>,
   options: EnsureFutureOptions = {},
 ): Future<T> {
-  if (aw instanceof Future) return aw;
+  if (aw instanceof Future) {
+    if (options.loop !== undefined && options.loop !== aw._loop) {
+      throw new RangeError("The future belongs to a different loop than the one specified");
+    }
+    return aw;
+  }
   const loop = options.loop ?? currentEventLoop();
   if (typeof aw === "function") return loop.createTask(aw as Coroutine<T>);
   if (aw !== null && typeof (aw as PromiseLike<T>)?.then === "function") {
