@@ -37,3 +37,15 @@ export * from "./loop/taskgroups.ts";
 export * from "./loop/virtual_time.ts";
 export * from "./loop/locks.ts";
 export * from "./loop/queues.ts";
+export * from "./protocols/protocols.ts";
+export * from "./transports/transports.ts";
+export * from "./transports/constants.ts";
+export * from "./transports/trsock.ts";
+export * from "./transports/dns.ts";
+export * from "./transports/server.ts";
+export type {
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateUnixConnectionOptions,
+  ProtocolFactory,
+} from "./transports/connections.ts";

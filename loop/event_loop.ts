@@ -15,6 +15,29 @@ import { KeyboardInterrupt, RuntimeError } from "./exceptions.ts";
 import { outsideTasks, taskContext } from "./_context.ts";
 import { getRunningLoopOrNull, setRunningLoop } from "./_running.ts";
 import { logger } from "./log.ts";
+import type { BaseProtocol } from "../protocols/protocols.ts";
+import type { Transport } from "../transports/transports.ts";
+import {
+  connectAcceptedSocket,
+  createConnection,
+  type CreateConnectionOptions,
+  createUnixConnection,
+  type CreateUnixConnectionOptions,
+} from "../transports/connections.ts";
+import {
+  createServer,
+  type CreateServerOptions,
+  createUnixServer,
+  type CreateUnixServerOptions,
+  type Server,
+} from "../transports/server.ts";
+import {
+  type AddrInfo,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "../transports/dns.ts";
+import type { TransportSocket } from "../transports/trsock.ts";
 
 /** The arguments of a scheduled callback. */
 // deno-lint-ignore no-explicit-any
@@ -62,6 +85,7 @@ const SLICE_MS = 1;
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 const CLOCK_RESOLUTION = 1e-6;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const NO_ERROR: unique symbol = Symbol("no error");
 
 function checkDelay(value: unknown, what: string): number {
@@ -324,6 +348,84 @@ export class EventLoop {
     return this.#taskFactory;
   }
 
+  // ---- network -----------------------------------------------------------------
+
+  /**
+   * Resolves `host` and `port` with the system resolver, as
+   * `socket.getaddrinfo`: `[family, type, proto, canonname, [host, port]]`
+   * entries.
+   */
+  getaddrinfo(
+    host: string | null | undefined,
+    port: number | string | null | undefined,
+    options: GetaddrinfoOptions = {},
+  ): Promise<AddrInfo[]> {
+    return getaddrinfo(host, port, options);
+  }
+
+  /** Turns `[host, port]` into `[hostname, service]`, as `socket.getnameinfo`. */
+  getnameinfo(sockaddr: [string, number], flags = 0): Promise<[string, string]> {
+    return getnameinfo(sockaddr, flags);
+  }
+
+  /**
+   * Opens a TCP connection to `host` and `port` (or wraps `sock`), trying
+   * each resolved address in turn, or racing them with
+   * `happyEyeballsDelay`. Resolves to `[transport, protocol]` once the
+   * protocol's `connectionMade` has run.
+   */
+  createConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    host?: string | null,
+    port?: number | string | null,
+    options: CreateConnectionOptions = {},
+  ): Promise<[Transport, P]> {
+    return createConnection(this, protocolFactory, host, port, options);
+  }
+
+  /**
+   * Listens on `host` and `port` and makes a protocol for each connection.
+   * `host` may be a list, or empty for all interfaces; port 0 picks a free
+   * port (`server.sockets[0].getsockname()` tells which).
+   */
+  createServer(
+    protocolFactory: () => BaseProtocol,
+    host?: string | string[] | null,
+    port?: number | string | null,
+    options: CreateServerOptions = {},
+  ): Promise<Server> {
+    return createServer(this, protocolFactory, host, port, options);
+  }
+
+  /** `createConnection` for the Unix socket at `path`. */
+  createUnixConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    path?: string | null,
+    options: CreateUnixConnectionOptions = {},
+  ): Promise<[Transport, P]> {
+    return createUnixConnection(this, protocolFactory, path, options);
+  }
+
+  /**
+   * `createServer` for the Unix socket at `path`: a stale socket file is
+   * replaced, and the file is removed when the server closes.
+   */
+  createUnixServer(
+    protocolFactory: () => BaseProtocol,
+    path?: string | null,
+    options: CreateUnixServerOptions = {},
+  ): Promise<Server> {
+    return createUnixServer(this, protocolFactory, path, options);
+  }
+
+  /** Wraps a connection accepted outside the loop in a transport. */
+  connectAcceptedSocket<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    sock: Deno.Conn | TransportSocket,
+  ): Promise<[Transport, P]> {
+    return connectAcceptedSocket(this, protocolFactory, sock);
+  }
+
   // ---- errors and debugging --------------------------------------------------
 
   /** Sets the handler of unhandled errors; `null` restores the default. */
@@ -465,7 +567,10 @@ export class EventLoop {
       if (this.#timerWakeAt <= when) return;
       clearTimeout(this.#timerWakeId);
     }
-    const delayMs = Math.max(0, Math.ceil((when - this.time()) * 1000));
+    if (when === Infinity) return; // never due: nothing to wake for
+    // setTimeout takes at most 2^31-1 ms (~24.8 days) and turns more into
+    // 1 ms; a later timer wakes the loop early, which then re-arms.
+    const delayMs = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil((when - this.time()) * 1000)));
     this.#timerWakeAt = when;
     this.#timerWakeId = setTimeout(this.#onTimerWake, delayMs);
   }

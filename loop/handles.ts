@@ -70,6 +70,10 @@ export class Handle {
   _run(): void {
     const callback = this._callback!;
     const args = this._args;
+    // A ran handle lets go of its callback and arguments, which an error's
+    // captured stack could otherwise keep alive through this frame.
+    this._callback = null;
+    this._args = null;
     try {
       if (args === null) callback();
       else callback(...args);
@@ -80,8 +84,10 @@ export class Handle {
 
   /** A description such as `<Handle greet("world")>`. */
   toString(): string {
-    const what = this._callback === null
+    const what = this._cancelled
       ? "cancelled"
+      : this._callback === null
+      ? "ran"
       : describeCallback(this._callback, this._args ?? []);
     return `<${this.constructor.name} ${what}>`;
   }
@@ -136,8 +142,10 @@ export class TimerHandle extends Handle {
 
   /** A description such as `<TimerHandle when=12.5 greet()>`. */
   override toString(): string {
-    const what = this._callback === null
+    const what = this._cancelled
       ? "cancelled"
+      : this._callback === null
+      ? "ran"
       : describeCallback(this._callback, this._args ?? []);
     return `<TimerHandle when=${this._when} ${what}>`;
   }

@@ -95,6 +95,8 @@ export class Task<T = unknown> extends Future<T> {
   _numCancelsRequested = 0;
   /** @internal The future the task awaits (Python's `_fut_waiter`). */
   _waiter: Future<unknown> | null = null;
+  /** @internal Counts the task's wake-ups, to tell current waiters from stale ones. */
+  _epoch = 0;
   // More than one only when a task awaits several futures at once, as with
   // `Promise.all([a, b])`; cancelling the task cancels all of them.
   #moreWaiters: Set<Future<unknown>> | null = null;
@@ -206,14 +208,22 @@ export class Task<T = unknown> extends Future<T> {
       this._loop.callSoon(settle, false, error);
       return;
     }
+    const epoch = this._epoch;
     if (this._waiter === null) {
       this._waiter = fut;
     } else {
       (this.#moreWaiters ??= new Set()).add(fut);
     }
     fut.addDoneCallback((done) => {
-      if (this._waiter === done) this._waiter = null;
-      else this.#moreWaiters?.delete(done);
+      if (epoch !== this._epoch) {
+        // The task was woken since this registration (the other side of a
+        // `Promise.race`, say): it does not wait on `done` any more.
+        done._settle(settle);
+        return;
+      }
+      this._epoch++;
+      this._waiter = null;
+      this.#moreWaiters = null;
       if (this._mustCancel) {
         this._mustCancel = false;
         if (!done.cancelled()) done._markRetrieved();
@@ -228,34 +238,32 @@ export class Task<T = unknown> extends Future<T> {
     if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
   }
 
-  /** @internal The first step, scheduled by the constructor. */
-  _start(): void {
-    if (this._mustCancel) {
-      // Cancelled before it started: the coroutine never runs.
-      this.#finishCancelled(this._cancelMessage);
-      return;
-    }
-    let promise: PromiseLike<T> | T;
-    try {
-      promise = taskContext.run(this as Task<unknown>, this.#coro);
-    } catch (exception) {
-      this.#onRejected(exception);
-      return;
-    }
-    if (promise instanceof Future) {
+  /** @internal The first step (see `startTask`): the coroutine, or null when cancelled. */
+  _firstStep(): Coroutine<T> | null {
+    if (!this._mustCancel) return this.#coro;
+    // Cancelled before it started: the coroutine never runs.
+    this.#finishCancelled(this._cancelMessage);
+    return null;
+  }
+
+  /** @internal The coroutine returned or threw `outcome`. */
+  _started(ok: boolean, outcome: unknown): void {
+    if (!ok) {
+      this.#onRejected(outcome);
+    } else if (outcome instanceof Future) {
       // A coroutine that returns a Future, as `() => sleep(1)` does: the
       // task awaits it, so cancelling the task cancels it.
-      this._awaitFuture(promise, (ok, value) => {
+      this._awaitFuture(outcome, (ok, value) => {
         if (ok) this.#onFulfilled(value as T);
         else this.#onRejected(value);
       });
-    } else if (promise !== null && typeof (promise as PromiseLike<T>)?.then === "function") {
-      (promise as PromiseLike<T>).then(
+    } else if (outcome !== null && typeof (outcome as PromiseLike<T>)?.then === "function") {
+      (outcome as PromiseLike<T>).then(
         (value) => this.#onFulfilled(value),
         (exception) => this.#onRejected(exception),
       );
     } else {
-      this.#onFulfilled(promise as T);
+      this.#onFulfilled(outcome as T);
     }
   }
 
@@ -300,8 +308,22 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
+// The first step runs here rather than in a method of the task: an error
+// thrown synchronously by the coroutine keeps the frames of its stack, and
+// a frame whose receiver is the task would keep the task alive through the
+// error, so that a failed task that nobody awaited was never reported.
 function startTask(task: Task<unknown>): void {
-  task._start();
+  const coro = task._firstStep();
+  if (coro === null) return;
+  let ok = true;
+  let outcome: unknown;
+  try {
+    outcome = taskContext.run(task, coro);
+  } catch (error) {
+    ok = false;
+    outcome = error;
+  }
+  task._started(ok, outcome);
 }
 
 /**

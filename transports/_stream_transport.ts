@@ -1,0 +1,402 @@
+// The byte-stream transport, modelled on asyncio's proactor transports:
+// Deno's I/O completes promises, as IOCP completes overlapped operations.
+// One read is outstanding at a time; one write is in flight at a time and
+// what is written meanwhile is coalesced into the next one.
+import { RuntimeError } from "../loop/exceptions.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import { logger } from "../loop/log.ts";
+import { outsideTasks, taskContext } from "../loop/_context.ts";
+import type { Future } from "../loop/futures.ts";
+import type { BaseProtocol, BufferedProtocol, Protocol } from "../protocols/protocols.ts";
+import { Transport } from "./transports.ts";
+import { concatBytes, toBytes } from "./_bytes.ts";
+import { isConnectionLostError, isOSError } from "./_errors.ts";
+
+/** What the transport needs of a connection; a `Deno.Conn` is one. */
+export interface ByteChannel {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  /** Absent when the channel cannot half-close. */
+  closeWrite?(): Promise<void>;
+  close(): void;
+}
+
+/** What a server needs to know of its connections. */
+export interface ConnectionOwner {
+  _attach(transport: StreamTransport): void;
+  _detach(transport: StreamTransport): void;
+}
+
+export interface StreamTransportOptions {
+  extra?: Record<string, unknown>;
+  server?: ConnectionOwner | null;
+  /** Set once `connectionMade` has been called. */
+  waiter?: Future<void> | null;
+}
+
+// A read asks for up to this much (asyncio's proactor reads 256 KiB into a
+// fresh buffer; one reused 64 KiB buffer per connection keeps 500
+// connections at 32 MiB).
+const READ_SIZE = 64 * 1024;
+const DEFAULT_HIGH_WATER = 64 * 1024;
+// asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES.
+const CONNLOST_WRITES_BEFORE_WARNING = 5;
+
+function isBuffered(protocol: BaseProtocol): protocol is BufferedProtocol {
+  return typeof (protocol as BufferedProtocol).getBuffer === "function" &&
+    typeof (protocol as BufferedProtocol).bufferUpdated === "function";
+}
+
+/** Checks water marks as asyncio does: `high >= low >= 0`. */
+export function resolveWaterMarks(high?: number, low?: number): [number, number] {
+  for (const [name, value] of [["high", high], ["low", low]] as const) {
+    if (value !== undefined && (typeof value !== "number" || Number.isNaN(value))) {
+      throw new TypeError(`${name} must be a number of bytes`);
+    }
+  }
+  const h = high ?? (low === undefined ? DEFAULT_HIGH_WATER : 4 * low);
+  const l = low ?? Math.floor(h / 4);
+  if (!(h >= l && l >= 0)) throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
+  return [h, l];
+}
+
+/** A stream transport over a `ByteChannel`: TCP and Unix sockets, pipes. */
+export class StreamTransport extends Transport {
+  #loop: EventLoop;
+  #channel: ByteChannel;
+  #protocol: BaseProtocol;
+  #server: ConnectionOwner | null;
+  #closing = false;
+  #connLost = 0;
+  #calledConnectionLost = false;
+  // reading
+  #paused = false;
+  #wakeReader: (() => void) | null = null;
+  // writing
+  #buffer: Uint8Array[] = [];
+  #bufferSize = 0;
+  #pendingWrite = 0;
+  #writing = false;
+  #eofWritten = false;
+  #protocolPaused = false;
+  #high = DEFAULT_HIGH_WATER;
+  #low = DEFAULT_HIGH_WATER / 4;
+
+  constructor(
+    loop: EventLoop,
+    channel: ByteChannel,
+    protocol: BaseProtocol,
+    options: StreamTransportOptions = {},
+  ) {
+    super(options.extra ?? {});
+    this.#loop = loop;
+    this.#channel = channel;
+    this.#protocol = protocol;
+    this.#server = options.server ?? null;
+    this.#server?._attach(this);
+    const waiter = options.waiter ?? null;
+    loop.callSoon(() => {
+      try {
+        (this.#protocol as Protocol).connectionMade(this);
+      } catch (error) {
+        this.#fatalError(error, "Fatal error: protocol.connectionMade() call failed.");
+      }
+      if (!this.#closing) outsideTasks(() => this.#readLoop());
+      if (waiter !== null && !waiter.done()) waiter.setResult();
+    });
+  }
+
+  /** @internal The loop the transport runs on. */
+  get _loop(): EventLoop {
+    return this.#loop;
+  }
+
+  override toString(): string {
+    const state = this.#calledConnectionLost ? "closed" : this.#closing ? "closing" : "open";
+    return `<${this.constructor.name} ${state} buffer=${this.getWriteBufferSize()}>`;
+  }
+
+  override isClosing(): boolean {
+    return this.#closing;
+  }
+
+  override setProtocol(protocol: BaseProtocol): void {
+    this.#protocol = protocol;
+  }
+
+  override getProtocol(): BaseProtocol {
+    return this.#protocol;
+  }
+
+  // ---- reading ---------------------------------------------------------------
+
+  override isReading(): boolean {
+    return !this.#paused && !this.#closing;
+  }
+
+  override pauseReading(): void {
+    if (this.#closing || this.#paused) return;
+    this.#paused = true;
+  }
+
+  override resumeReading(): void {
+    if (this.#closing || !this.#paused) return;
+    this.#paused = false;
+    this.#resumeReader();
+  }
+
+  #resumeReader(): void {
+    const wake = this.#wakeReader;
+    this.#wakeReader = null;
+    wake?.();
+  }
+
+  #untilResumed(): Promise<void> {
+    return new Promise<void>((resolve) => this.#wakeReader = resolve);
+  }
+
+  async #readLoop(): Promise<void> {
+    const channel = this.#channel;
+    const ownBuffer = new Uint8Array(READ_SIZE);
+    try {
+      for (;;) {
+        if (this.#paused) await this.#untilResumed();
+        if (this.#closing) return;
+        const protocol = this.#protocol;
+        let target: Uint8Array = ownBuffer;
+        if (isBuffered(protocol)) {
+          try {
+            target = toBytes(protocol.getBuffer(-1), "getBuffer() result");
+            if (target.length === 0) throw new RangeError("getBuffer() returned an empty buffer");
+          } catch (error) {
+            this.#fatalError(error, "Fatal error: protocol.getBuffer() call failed.");
+            return;
+          }
+        }
+        const n = await channel.read(target);
+        this.#loop._ioTurn();
+        if (this.#closing) return;
+        // pauseReading() never cancels a read: what it returns waits here.
+        if (this.#paused) await this.#untilResumed();
+        if (this.#closing) return;
+        if (n === null) {
+          this.#eofReceived();
+          return;
+        }
+        if (!this.#deliver(target, n)) return;
+      }
+    } catch (error) {
+      if (this.#closing) return; // the channel was closed under a pending read
+      if (isConnectionLostError(error)) this.#forceClose(error as Error);
+      else this.#fatalError(error, "Fatal read error on socket transport");
+    }
+  }
+
+  #deliver(target: Uint8Array, n: number): boolean {
+    const protocol = this.#protocol;
+    try {
+      if (isBuffered(protocol)) protocol.bufferUpdated(n);
+      else (protocol as Protocol).dataReceived(target.slice(0, n));
+      return true;
+    } catch (error) {
+      const method = isBuffered(protocol) ? "bufferUpdated" : "dataReceived";
+      this.#fatalError(error, `Fatal error: protocol.${method}() call failed.`);
+      return false;
+    }
+  }
+
+  #eofReceived(): void {
+    if (this.#loop.getDebug()) logger.debug(`${this} received EOF`);
+    let keepOpen: unknown;
+    try {
+      keepOpen = (this.#protocol as Protocol).eofReceived();
+    } catch (error) {
+      this.#fatalError(error, "Fatal error: protocol.eofReceived() call failed.");
+      return;
+    }
+    if (!keepOpen) this.close();
+  }
+
+  // ---- writing ---------------------------------------------------------------
+
+  override write(data: Uint8Array): void {
+    const bytes = toBytes(data);
+    if (this.#eofWritten) throw new RuntimeError("Cannot call write() after writeEof()");
+    if (bytes.length === 0) return;
+    if (this.#connLost) {
+      if (this.#connLost >= CONNLOST_WRITES_BEFORE_WARNING) {
+        logger.warning("socket.send() raised exception.");
+      }
+      this.#connLost++;
+      return;
+    }
+    // A copy, so that the caller may reuse its buffer at once.
+    const copy = bytes.slice();
+    if (this.#writing) {
+      this.#buffer.push(copy);
+      this.#bufferSize += copy.length;
+    } else {
+      this.#writing = true;
+      this.#pendingWrite = copy.length;
+      if (taskContext.getStore() === undefined) this.#writeLoop(copy);
+      else outsideTasks(() => this.#writeLoop(copy));
+    }
+    this.#maybePauseProtocol();
+  }
+
+  async #writeLoop(first: Uint8Array): Promise<void> {
+    const channel = this.#channel;
+    let chunk = first;
+    try {
+      for (;;) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await channel.write(offset === 0 ? chunk : chunk.subarray(offset));
+        }
+        this.#loop._ioTurn();
+        if (this.#calledConnectionLost || this.#pendingWrite === 0) return; // aborted
+        if (this.#bufferSize === 0) break;
+        chunk = concatBytes(this.#buffer, this.#bufferSize);
+        this.#buffer = [];
+        this.#pendingWrite = this.#bufferSize;
+        this.#bufferSize = 0;
+        this.#maybeResumeProtocol();
+      }
+      this.#pendingWrite = 0;
+      this.#writing = false;
+      if (this.#closing) {
+        this.#loop.callSoon(this.#callConnectionLost, null);
+      } else if (this.#eofWritten) {
+        await channel.closeWrite!();
+      }
+      // Last, since the protocol may write again at once.
+      this.#maybeResumeProtocol();
+    } catch (error) {
+      this.#writing = false;
+      if (this.#calledConnectionLost) return;
+      if (isConnectionLostError(error)) this.#forceClose(error as Error);
+      else this.#fatalError(error, "Fatal write error on socket transport");
+    }
+  }
+
+  override canWriteEof(): boolean {
+    return typeof this.#channel.closeWrite === "function";
+  }
+
+  override writeEof(): void {
+    if (!this.canWriteEof()) {
+      throw new RuntimeError(`${this.constructor.name} cannot write EOF`);
+    }
+    if (this.#closing || this.#eofWritten) return;
+    this.#eofWritten = true;
+    if (!this.#writing) {
+      this.#channel.closeWrite!().catch((error) => {
+        if (!this.#closing) this.#fatalError(error, "Fatal error on writeEof()");
+      });
+    }
+  }
+
+  override getWriteBufferSize(): number {
+    return this.#pendingWrite + this.#bufferSize;
+  }
+
+  override getWriteBufferLimits(): [number, number] {
+    return [this.#low, this.#high];
+  }
+
+  override setWriteBufferLimits(high?: number, low?: number): void {
+    [this.#high, this.#low] = resolveWaterMarks(high, low);
+    this.#maybePauseProtocol();
+  }
+
+  #maybePauseProtocol(): void {
+    if (this.#protocolPaused || this.getWriteBufferSize() <= this.#high) return;
+    this.#protocolPaused = true;
+    try {
+      this.#protocol.pauseWriting();
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.pauseWriting() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  #maybeResumeProtocol(): void {
+    if (!this.#protocolPaused || this.getWriteBufferSize() > this.#low) return;
+    this.#protocolPaused = false;
+    try {
+      this.#protocol.resumeWriting();
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: "protocol.resumeWriting() failed",
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+  }
+
+  // ---- closing ---------------------------------------------------------------
+
+  override close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#connLost++;
+    if (!this.#writing) this.#loop.callSoon(this.#callConnectionLost, null);
+    this.#resumeReader();
+  }
+
+  override abort(): void {
+    this.#forceClose(null);
+  }
+
+  /** @internal For the TLS layer and sendfile: whether a write is in flight. */
+  get _writing(): boolean {
+    return this.#writing;
+  }
+
+  #fatalError(error: unknown, message: string): void {
+    if (isOSError(error)) {
+      if (this.#loop.getDebug()) logger.debug(`${this}: ${message}: ${error}`);
+    } else {
+      this.#loop.callExceptionHandler({
+        message,
+        exception: error,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    }
+    this.#forceClose(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #forceClose(error: Error | null): void {
+    if (this.#closing && this.#calledConnectionLost) return;
+    this.#closing = true;
+    this.#connLost++;
+    this.#buffer = [];
+    this.#bufferSize = 0;
+    this.#pendingWrite = 0;
+    this.#resumeReader();
+    this.#loop.callSoon(this.#callConnectionLost, error);
+  }
+
+  #callConnectionLost = (error: Error | null): void => {
+    if (this.#calledConnectionLost) return;
+    this.#calledConnectionLost = true;
+    try {
+      this.#protocol.connectionLost(error);
+    } finally {
+      try {
+        this.#channel.close();
+      } catch {
+        // Already closed: by the peer's reset or by Deno.
+      }
+      const server = this.#server;
+      this.#server = null;
+      server?._detach(this);
+    }
+  };
+}

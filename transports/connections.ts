@@ -1,0 +1,285 @@
+/**
+ * Client connections: `createConnection`, `createUnixConnection` and
+ * `connectAcceptedSocket`, as the loop methods of the same names.
+ *
+ * @module
+ */
+import { ExceptionGroup, NotImplementedError } from "../loop/exceptions.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import type { BaseProtocol } from "../protocols/protocols.ts";
+import { AF_UNSPEC, SOCK_STREAM } from "./constants.ts";
+import { type AddrInfo, checkPort, getaddrinfo } from "./dns.ts";
+import { StreamTransport } from "./_stream_transport.ts";
+import type { Transport } from "./transports.ts";
+import { toAddress, TransportSocket } from "./trsock.ts";
+import { awaitOp, closeQuietly } from "./_ops.ts";
+
+/** Options of `loop.createConnection`, Python's keyword arguments. */
+export interface CreateConnectionOptions {
+  /** `AF_INET` or `AF_INET6` to use only that family; `AF_UNSPEC` (0) by default. */
+  family?: number;
+  /** Passed to `getaddrinfo`. */
+  proto?: number;
+  /** Passed to `getaddrinfo`. */
+  flags?: number;
+  /** An existing connection to use instead of connecting. */
+  sock?: Deno.Conn | TransportSocket;
+  /**
+   * Binding the local end is not possible with `Deno.connect`: giving it
+   * throws `NotImplementedError`.
+   */
+  localAddr?: [string, number];
+  /** Happy Eyeballs (RFC 8305): seconds before the next address is tried in parallel. */
+  happyEyeballsDelay?: number | null;
+  /** How many addresses of the first family come before the other family's. */
+  interleave?: number | null;
+  /** Throw an `ExceptionGroup` of every attempt's error when all fail. */
+  allErrors?: boolean;
+}
+
+/** Options of `loop.createUnixConnection`. */
+export interface CreateUnixConnectionOptions {
+  /** An existing Unix connection to use instead of connecting. */
+  sock?: Deno.Conn | TransportSocket;
+}
+
+/** Options of `loop.connectAcceptedSocket`. */
+export type ConnectAcceptedSocketOptions = Record<string, never>;
+
+/** The protocol factory of the connection methods. */
+export type ProtocolFactory<P extends BaseProtocol> = () => P;
+
+function rejectTls(options: object): void {
+  if ("ssl" in options && (options as { ssl?: unknown }).ssl) {
+    throw new NotImplementedError(
+      "ssl= is not available yet in this version of @asyncio/asyncio",
+    );
+  }
+}
+
+/** The extra information of a connection's transport. */
+export function connExtra(conn: Deno.Conn): Record<string, unknown> {
+  return {
+    peername: toAddress(conn.remoteAddr),
+    sockname: toAddress(conn.localAddr),
+    socket: conn,
+  };
+}
+
+/** Wraps a connection in a transport and waits until `connectionMade` ran. */
+export async function makeTransport<P extends BaseProtocol>(
+  loop: EventLoop,
+  conn: Deno.Conn,
+  protocolFactory: ProtocolFactory<P>,
+): Promise<[Transport, P]> {
+  if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+  let protocol: P;
+  try {
+    protocol = protocolFactory();
+  } catch (error) {
+    closeQuietly(conn);
+    throw error;
+  }
+  const waiter = loop.createFuture<void>();
+  const transport = new StreamTransport(loop, conn, protocol, { extra: connExtra(conn), waiter });
+  try {
+    await waiter;
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+  return [transport, protocol];
+}
+
+function connOf(sock: Deno.Conn | TransportSocket, what: string): Deno.Conn {
+  const conn = sock instanceof TransportSocket ? sock.resource : sock;
+  if (
+    conn === null || typeof conn !== "object" || typeof (conn as Deno.Conn).read !== "function" ||
+    (conn as Deno.Conn).remoteAddr === undefined
+  ) {
+    throw new TypeError(`${what}: sock must be a Deno.Conn`);
+  }
+  return conn as Deno.Conn;
+}
+
+// RFC 8305 section 4: alternate the address families, `firstCount`
+// addresses of the first family first.
+function interleaveAddrinfos(infos: AddrInfo[], firstCount: number): AddrInfo[] {
+  const byFamily = new Map<number, AddrInfo[]>();
+  for (const info of infos) {
+    const list = byFamily.get(info[0]);
+    if (list === undefined) byFamily.set(info[0], [info]);
+    else list.push(info);
+  }
+  const lists = [...byFamily.values()];
+  const result: AddrInfo[] = [];
+  if (firstCount > 1) result.push(...lists[0].splice(0, firstCount - 1));
+  for (let i = 0; lists.some((l) => i < l.length); i++) {
+    for (const list of lists) if (i < list.length) result.push(list[i]);
+  }
+  return result;
+}
+
+function connectTo(info: AddrInfo): Promise<Deno.Conn> {
+  const [hostname, port] = info[4];
+  return Deno.connect({ hostname, port, transport: "tcp" });
+}
+
+function combinedError(errors: unknown[], allErrors: boolean): unknown {
+  if (allErrors) return new ExceptionGroup("createConnection failed", errors);
+  if (errors.length === 1) return errors[0];
+  const messages = errors.map(String);
+  if (messages.every((m) => m === messages[0])) return errors[0];
+  const first = errors[0] as Error;
+  const ErrorClass = (first?.constructor ?? Error) as ErrorConstructor;
+  return new ErrorClass(`Multiple exceptions: ${messages.join(", ")}`);
+}
+
+async function connectSequentially(loop: EventLoop, infos: AddrInfo[], allErrors: boolean) {
+  const errors: unknown[] = [];
+  for (const info of infos) {
+    try {
+      return await awaitOp(loop, connectTo(info), closeQuietly);
+    } catch (error) {
+      if (error instanceof Error && error.name === "CancelledError") throw error;
+      errors.push(error);
+    }
+  }
+  throw combinedError(errors, allErrors);
+}
+
+// Happy Eyeballs: start the next attempt after `delay` seconds or as soon
+// as the running one fails; the first connection wins and later ones are
+// closed as they arrive.
+function connectStaggered(
+  loop: EventLoop,
+  infos: AddrInfo[],
+  delay: number,
+  allErrors: boolean,
+): Promise<Deno.Conn> {
+  const result = loop.createFuture<Deno.Conn>();
+  const errors: unknown[] = [];
+  let next = 0;
+  let running = 0;
+  let timer: { cancel(): void } | null = null;
+  const startNext = () => {
+    timer?.cancel();
+    timer = null;
+    if (result.done() || next >= infos.length) return;
+    const info = infos[next++];
+    running++;
+    if (next < infos.length) timer = loop.callLater(delay, startNext);
+    connectTo(info).then(
+      (conn) => {
+        running--;
+        if (result.done() || loop.isClosed()) {
+          closeQuietly(conn);
+          return;
+        }
+        timer?.cancel();
+        result.setResult(conn);
+      },
+      (error) => {
+        running--;
+        errors.push(error);
+        if (result.done() || loop.isClosed()) return;
+        startNext();
+        if (running === 0 && next >= infos.length) {
+          result.setException(combinedError(errors, allErrors));
+        }
+      },
+    );
+  };
+  startNext();
+  result.addDoneCallback(() => timer?.cancel());
+  return result;
+}
+
+/**
+ * `loop.createConnection`: resolves `host` and tries its addresses in turn
+ * (or in a Happy Eyeballs race), then wraps the connection in a transport
+ * and returns `[transport, protocol]` once `connectionMade` ran.
+ */
+export async function createConnection<P extends BaseProtocol>(
+  loop: EventLoop,
+  protocolFactory: ProtocolFactory<P>,
+  host: string | null | undefined,
+  port: number | string | null | undefined,
+  options: CreateConnectionOptions = {},
+): Promise<[Transport, P]> {
+  if (typeof protocolFactory !== "function") {
+    throw new TypeError("protocolFactory must be a function returning a protocol");
+  }
+  rejectTls(options);
+  const hostGiven = host !== undefined && host !== null;
+  const portGiven = port !== undefined && port !== null;
+  if (options.sock !== undefined) {
+    if (hostGiven || portGiven) {
+      throw new RangeError("host/port and sock can not be specified at the same time");
+    }
+    return await makeTransport(loop, connOf(options.sock, "createConnection"), protocolFactory);
+  }
+  if (!hostGiven && !portGiven) {
+    throw new RangeError("host and port was not specified and no sock specified");
+  }
+  if (hostGiven && typeof host !== "string") {
+    throw new TypeError(`host must be a string, not ${typeof host}`);
+  }
+  checkPort(port);
+  if (options.localAddr !== undefined) {
+    throw new NotImplementedError(
+      "createConnection(): localAddr cannot be honoured, since Deno.connect cannot bind the " +
+        "local end of a connection; connect without it",
+    );
+  }
+  const { happyEyeballsDelay = null, allErrors = false } = options;
+  let interleave = options.interleave ?? null;
+  const infos = await getaddrinfo(host, port, {
+    family: options.family ?? AF_UNSPEC,
+    type: SOCK_STREAM,
+    proto: options.proto ?? 0,
+    flags: options.flags ?? 0,
+  });
+  if (infos.length === 0) throw new Deno.errors.NotFound("getaddrinfo() returned empty list");
+  if (happyEyeballsDelay !== null && interleave === null) interleave = 1;
+  const ordered = interleave ? interleaveAddrinfos(infos, interleave) : infos;
+  const conn = happyEyeballsDelay === null
+    ? await connectSequentially(loop, ordered, allErrors)
+    : await connectStaggered(loop, ordered, happyEyeballsDelay, allErrors);
+  return await makeTransport(loop, conn, protocolFactory);
+}
+
+/** `loop.createUnixConnection`: connects to the Unix socket at `path`. */
+export async function createUnixConnection<P extends BaseProtocol>(
+  loop: EventLoop,
+  protocolFactory: ProtocolFactory<P>,
+  path: string | null | undefined,
+  options: CreateUnixConnectionOptions = {},
+): Promise<[Transport, P]> {
+  if (typeof protocolFactory !== "function") {
+    throw new TypeError("protocolFactory must be a function returning a protocol");
+  }
+  rejectTls(options);
+  if (options.sock !== undefined) {
+    if (path !== undefined && path !== null) {
+      throw new RangeError("path and sock can not be specified at the same time");
+    }
+    return await makeTransport(loop, connOf(options.sock, "createUnixConnection"), protocolFactory);
+  }
+  if (typeof path !== "string" || path === "") {
+    throw new RangeError("no path and sock were specified");
+  }
+  const conn = await awaitOp(loop, Deno.connect({ transport: "unix", path }), closeQuietly);
+  return await makeTransport(loop, conn, protocolFactory);
+}
+
+/** `loop.connectAcceptedSocket`: wraps a connection accepted elsewhere. */
+export async function connectAcceptedSocket<P extends BaseProtocol>(
+  loop: EventLoop,
+  protocolFactory: ProtocolFactory<P>,
+  sock: Deno.Conn | TransportSocket,
+  options: ConnectAcceptedSocketOptions = {},
+): Promise<[Transport, P]> {
+  rejectTls(options);
+  return await makeTransport(loop, connOf(sock, "connectAcceptedSocket"), protocolFactory);
+}
