@@ -17,8 +17,8 @@ const FINISHED = 2;
 // deno-lint-ignore no-explicit-any
 export type DoneCallback<F = Future<any>> = (future: F) => unknown;
 
-/** @internal How an awaiter learns the outcome: `ok` with a value or a reason. */
-export type Settle = (ok: boolean, value: unknown) => void;
+/** @internal How an awaiter learns the outcome: a value, or a reason. */
+export type Settle = (value: unknown) => unknown;
 
 interface Unretrieved {
   loop: EventLoop;
@@ -187,7 +187,7 @@ export class Future<T = unknown> implements Promise<T> {
    */
   addDoneCallback(callback: DoneCallback<this>): void {
     if (this._state !== PENDING) {
-      this._loop.callSoon(callback, this);
+      this._loop._callSoon1(callback, this);
     } else if (this._callbacks === null) {
       this._callbacks = [callback];
     } else {
@@ -214,24 +214,38 @@ export class Future<T = unknown> implements Promise<T> {
     // deno-lint-ignore no-explicit-any
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (isAwaitOrCombinator(onfulfilled) && typeof onrejected === "function") {
+      // `await` or a combinator: V8's resolving functions never throw and
+      // V8 ignores what `then` returns, so no promise is made for them.
+      const onValue = onfulfilled as Settle;
+      const onError = onrejected as Settle;
+      const task = taskContext.getStore();
+      if (task === undefined || task.done()) {
+        this.addDoneCallback((fut) => fut._settle(onValue, onError));
+      } else if ((task as unknown) === this) {
+        this._loop._callSoon1(onError, new RuntimeError(`Task cannot await on itself: ${this}`));
+      } else {
+        task._awaitFuture(this, onValue, onError);
+      }
+      return undefined as unknown as Promise<R1 | R2>;
+    }
     return new Promise<R1 | R2>((resolve, reject) => {
-      const settle: Settle = (ok, value) => {
+      const onValue = (value: unknown) => {
         try {
-          if (ok) resolve(onfulfilled ? onfulfilled(value as T) : value as R1);
-          else if (onrejected) resolve(onrejected(value));
-          else reject(value);
+          resolve(onfulfilled ? onfulfilled(value as T) : value as R1);
         } catch (e) {
           reject(e);
         }
       };
-      const task = taskContext.getStore();
-      if (task === undefined || task.done() || !isAwaitOrCombinator(onfulfilled)) {
-        this.addDoneCallback((fut) => fut._settle(settle));
-      } else if ((task as unknown) === this) {
-        settle(false, new RuntimeError(`Task cannot await on itself: ${this}`));
-      } else {
-        task._awaitFuture(this, settle);
-      }
+      const onError = (reason: unknown) => {
+        try {
+          if (onrejected) resolve(onrejected(reason));
+          else reject(reason);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      this.addDoneCallback((fut) => fut._settle(onValue, onError));
     });
   }
 
@@ -277,14 +291,14 @@ export class Future<T = unknown> implements Promise<T> {
   }
 
   /** @internal Hands the outcome to an awaiter. */
-  _settle(settle: Settle): void {
+  _settle(onValue: Settle, onError: Settle): void {
     if (this._state === CANCELLED) {
-      settle(false, this._makeCancelledError());
+      onError(this._makeCancelledError());
     } else if (this._hasException) {
       this._markRetrieved();
-      settle(false, this._exception);
+      onError(this._exception);
     } else {
-      settle(true, this._result);
+      onValue(this._result);
     }
   }
 
@@ -307,7 +321,7 @@ export class Future<T = unknown> implements Promise<T> {
     if (callbacks === null) return;
     this._callbacks = null;
     const loop = this._loop;
-    for (let i = 0; i < callbacks.length; i++) loop.callSoon(callbacks[i], this);
+    for (let i = 0; i < callbacks.length; i++) loop._callSoon1(callbacks[i], this);
   }
 
   /** Shown by `console.log` and Deno's inspector. */

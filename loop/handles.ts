@@ -44,6 +44,10 @@ export class Handle {
   _loop: EventLoop;
   /** @internal */
   _cancelled = false;
+  /** @internal The one argument of `_callSoon1`, kept without an array. */
+  _arg: unknown = undefined;
+  /** @internal */
+  _hasArg = false;
 
   /** Created by the loop; user code calls `loop.callSoon()` instead. */
   constructor(callback: Callback, args: readonly unknown[] | null, loop: EventLoop) {
@@ -58,6 +62,7 @@ export class Handle {
       this._cancelled = true;
       this._callback = null;
       this._args = null;
+      this._arg = undefined;
     }
   }
 
@@ -75,8 +80,12 @@ export class Handle {
     this._callback = null;
     this._args = null;
     try {
-      if (args === null) callback();
-      else callback(...args);
+      if (args !== null) callback(...args);
+      else if (this._hasArg) {
+        const arg = this._arg;
+        this._arg = undefined;
+        callback(arg);
+      } else callback();
     } catch (exception) {
       this._loop._callbackFailed(this, exception);
     }
@@ -88,7 +97,7 @@ export class Handle {
       ? "cancelled"
       : this._callback === null
       ? "ran"
-      : describeCallback(this._callback, this._args ?? []);
+      : describeCallback(this._callback, this._args ?? (this._hasArg ? [this._arg] : []));
     return `<${this.constructor.name} ${what}>`;
   }
 }
@@ -146,7 +155,7 @@ export class TimerHandle extends Handle {
       ? "cancelled"
       : this._callback === null
       ? "ran"
-      : describeCallback(this._callback, this._args ?? []);
+      : describeCallback(this._callback, this._args ?? (this._hasArg ? [this._arg] : []));
     return `<TimerHandle when=${this._when} ${what}>`;
   }
 }

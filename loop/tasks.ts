@@ -88,7 +88,9 @@ export function checkCoroutine(coro: unknown, where: string): void {
  */
 export class Task<T = unknown> extends Future<T> {
   #coro: Coroutine<T>;
-  #name: string;
+  // The default name `Task-N` is made when first asked for.
+  #name: string | null;
+  #number: number;
   /** @internal */
   _mustCancel = false;
   /** @internal */
@@ -107,14 +109,15 @@ export class Task<T = unknown> extends Future<T> {
     checkCoroutine(coro, "Task");
     super({ loop: options.loop });
     this.#coro = coro;
-    this.#name = options.name ?? `Task-${++taskCounter}`;
+    this.#number = ++taskCounter;
+    this.#name = options.name ?? null;
     this._loop.callSoon(startTask, this);
     this._loop._tasks.add(this);
   }
 
   /** The task's name. */
   getName(): string {
-    return this.#name;
+    return this.#name ??= `Task-${this.#number}`;
   }
 
   /** Renames the task. */
@@ -193,7 +196,7 @@ export class Task<T = unknown> extends Future<T> {
   /** A description such as `<Task pending name='Task-1' coro=main>`. */
   override toString(): string {
     const state = this.done() ? super.toString().replace(/^<\w+ |>$/g, "") : "pending";
-    return `<Task ${state} name='${this.#name}' coro=${coroutineName(this.#coro)}>`;
+    return `<Task ${state} name='${this.getName()}' coro=${coroutineName(this.#coro)}>`;
   }
 
   /** @internal */
@@ -202,10 +205,10 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** @internal Records that the task awaits `fut`, and how to resume it. */
-  _awaitFuture(fut: Future<unknown>, settle: Settle): void {
+  _awaitFuture(fut: Future<unknown>, onValue: Settle, onError: Settle): void {
     if (fut._loop !== this._loop) {
       const error = new RuntimeError(`Task ${this} got Future ${fut} attached to a different loop`);
-      this._loop.callSoon(settle, false, error);
+      this._loop._callSoon1(onError, error);
       return;
     }
     const epoch = this._epoch;
@@ -218,7 +221,7 @@ export class Task<T = unknown> extends Future<T> {
       if (epoch !== this._epoch) {
         // The task was woken since this registration (the other side of a
         // `Promise.race`, say): it does not wait on `done` any more.
-        done._settle(settle);
+        done._settle(onValue, onError);
         return;
       }
       this._epoch++;
@@ -227,9 +230,9 @@ export class Task<T = unknown> extends Future<T> {
       if (this._mustCancel) {
         this._mustCancel = false;
         if (!done.cancelled()) done._markRetrieved();
-        settle(false, this._makeCancelledError());
+        onError(this._makeCancelledError());
       } else {
-        done._settle(settle);
+        done._settle(onValue, onError);
       }
     });
     // A cancellation requested while the task ran (or awaited something
@@ -253,10 +256,11 @@ export class Task<T = unknown> extends Future<T> {
     } else if (outcome instanceof Future) {
       // A coroutine that returns a Future, as `() => sleep(1)` does: the
       // task awaits it, so cancelling the task cancels it.
-      this._awaitFuture(outcome, (ok, value) => {
-        if (ok) this.#onFulfilled(value as T);
-        else this.#onRejected(value);
-      });
+      this._awaitFuture(
+        outcome,
+        (value) => this.#onFulfilled(value as T),
+        (exception) => this.#onRejected(exception),
+      );
     } else if (outcome !== null && typeof (outcome as PromiseLike<T>)?.then === "function") {
       (outcome as PromiseLike<T>).then(
         (value) => this.#onFulfilled(value),
@@ -271,7 +275,7 @@ export class Task<T = unknown> extends Future<T> {
   _abandoned(): void {
     destroyedPending.register(this, {
       loop: this._loop,
-      name: this.#name,
+      name: this.getName(),
       coro: coroutineName(this.#coro),
     }, this);
   }

@@ -12,7 +12,7 @@ import { outsideTasks } from "../loop/_context.ts";
 import type { BaseProtocol } from "../protocols/protocols.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./constants.ts";
 import { checkPort, getaddrinfo } from "./dns.ts";
-import { type ConnectionOwner, StreamTransport } from "./_stream_transport.ts";
+import { StreamTransport } from "./_stream_transport.ts";
 import { connExtra, type ProtocolFactory } from "./connections.ts";
 import { TransportSocket } from "./trsock.ts";
 import { closeQuietly } from "./_ops.ts";
@@ -22,8 +22,11 @@ import { NotImplementedError } from "../loop/exceptions.ts";
 // resources (too many open files), wait before accepting again.
 const ACCEPT_RETRY_DELAY = 1;
 
-interface UnixSocketFile {
+/** A Unix socket file a server made, removed when it closes if it is still that file. */
+export interface UnixSocketFile {
+  /** The path of the socket file. */
   path: string;
+  /** Its inode number when bound, or `null` when unknown. */
   ino: number | null;
 }
 
@@ -57,7 +60,7 @@ export interface ServerOptions {
  * });
  * ```
  */
-export class Server implements ConnectionOwner {
+export class Server {
   #loop: EventLoop;
   #listeners: Deno.Listener[] | null;
   #sockets: TransportSocket[];

@@ -33,9 +33,10 @@ function familyOf(addr: Deno.Addr): number {
   return AF_UNIX;
 }
 
-type Resource = Deno.Listener | Deno.Conn | Deno.DatagramConn;
+/** What a `TransportSocket` wraps. */
+export type TransportSocketResource = Deno.Listener | Deno.Conn | Deno.DatagramConn;
 
-function localAddr(resource: Resource): Deno.Addr {
+function localAddr(resource: TransportSocketResource): Deno.Addr {
   return "localAddr" in resource ? resource.localAddr : resource.addr;
 }
 
@@ -58,10 +59,10 @@ function localAddr(resource: Resource): Deno.Addr {
  */
 export class TransportSocket {
   /** The Deno listener or connection. */
-  readonly resource: Resource;
+  readonly resource: TransportSocketResource;
 
   /** Wraps a Deno listener or connection. */
-  constructor(resource: Resource) {
+  constructor(resource: TransportSocketResource) {
     this.resource = resource;
   }
 
