@@ -38,8 +38,24 @@ export class Recorder extends Protocol {
   override dataReceived(data: Uint8Array): void {
     if (this.events.at(-1) !== "data") this.events.push("data");
     this.chunks.push(data);
+    this.#total += data.length;
     this.onData(data);
+    for (const [n, waiter] of this.#waiters) {
+      if (this.#total >= n && !waiter.done()) waiter.setResult();
+    }
+    this.#waiters = this.#waiters.filter(([, waiter]) => !waiter.done());
   }
+
+  /** Resolves once `n` bytes in all have arrived. */
+  async receivedAtLeast(n: number): Promise<void> {
+    if (this.#total >= n) return;
+    const waiter = this.#loop.createFuture<void>();
+    this.#waiters.push([n, waiter]);
+    await waiter;
+  }
+
+  #total = 0;
+  #waiters: [number, Future<void>][] = [];
 
   /** Called for each chunk; subclasses react. */
   onData(_data: Uint8Array): void {}
@@ -76,7 +92,7 @@ export class Recorder extends Protocol {
   }
 
   get receivedLength(): number {
-    return this.chunks.reduce((n, c) => n + c.length, 0);
+    return this.#total;
   }
 }
 

@@ -64,7 +64,10 @@ Deno.test("createConnection: bad arguments are refused at the call", async () =>
       TypeError,
     );
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: (listener.addr as Deno.NetAddr).port,
+    });
     await assertRejects(
       () => loop.createConnection(factory, "127.0.0.1", 80, { sock: conn }),
       RangeError,
@@ -88,12 +91,17 @@ Deno.test("createConnection: sock takes an existing Deno.Conn or TransportSocket
     const server = await loop.createServer(() => new Echo(), "127.0.0.1", 0);
     for (const wrap of [(c: Deno.Conn) => c, (c: Deno.Conn) => new TransportSocket(c)]) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
-      const [transport, client] = await loop.createConnection(() => new Recorder(), undefined, undefined, {
-        sock: wrap(conn),
-      });
+      const [transport, client] = await loop.createConnection(
+        () => new Recorder(),
+        undefined,
+        undefined,
+        {
+          sock: wrap(conn),
+        },
+      );
       assertStrictEquals(transport.getExtraInfo("socket"), conn);
       transport.write(encoder.encode("ping"));
-      while (client.receivedLength < 4) await sleep(0.001);
+      await client.receivedAtLeast(4);
       assertEquals(decoder.decode(client.received()), "ping");
       transport.close();
       await client.lost;
@@ -107,7 +115,10 @@ Deno.test("connectAcceptedSocket wraps a connection accepted with Deno.listen", 
   await run(async () => {
     const loop = getRunningLoop();
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const clientConn = Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const clientConn = Deno.connect({
+      hostname: "127.0.0.1",
+      port: (listener.addr as Deno.NetAddr).port,
+    });
     const accepted = await listener.accept();
     const [transport, protocol] = await loop.connectAcceptedSocket(() => new Echo(), accepted);
     const conn = await clientConn;
@@ -218,7 +229,7 @@ Deno.test("createUnixConnection: connects to a Unix server; peername is the path
     const [transport, client] = await loop.createUnixConnection(() => new Recorder(), path);
     assertEquals(transport.getExtraInfo("peername"), path);
     transport.write(encoder.encode("over unix"));
-    while (client.receivedLength < 9) await sleep(0.001);
+    await client.receivedAtLeast(9);
     assertEquals(decoder.decode(client.received()), "over unix");
     transport.close();
     await client.lost;

@@ -43,7 +43,7 @@ Deno.test("echo: bytes go out and come back, in order, with the callbacks in ord
     );
     const data = randomBytes(300_000);
     transport.write(data);
-    while (client.receivedLength < data.length) await sleep(0.001);
+    await client.receivedAtLeast(data.length);
     assertEquals(await sha256(client.received()), await sha256(data));
     transport.close();
     await client.lost;
@@ -119,7 +119,7 @@ Deno.test("write: strings and other non-bytes throw TypeError; views are accepte
     transport.write(new Uint16Array([0x6968]) as unknown as Uint8Array); // "hi" little-endian
     transport.writelines([encoder.encode("!"), encoder.encode("?")]);
     transport.write(new Uint8Array(0));
-    while (serverSide.receivedLength < 4) await sleep(0.001);
+    await serverSide.receivedAtLeast(4);
     assertEquals(decoder.decode(serverSide.received()), "hi!?");
     transport.close();
     await client.lost;
@@ -139,7 +139,7 @@ Deno.test("write copies the data: the caller may reuse its buffer at once", asyn
       buffer.fill(letter.charCodeAt(0));
       transport.write(buffer);
     }
-    while (serverSide.receivedLength < 16) await sleep(0.001);
+    await serverSide.receivedAtLeast(16);
     assertEquals(decoder.decode(serverSide.received()), "aaaabbbbccccdddd");
     transport.close();
     await client.lost;
@@ -191,7 +191,7 @@ Deno.test("pauseReading holds what arrives; resumeReading delivers it, nothing l
     assert(whilePaused < data.length, "nothing or little arrived while paused");
     serverSide.transport.resumeReading();
     assert(serverSide.transport.isReading());
-    while (serverSide.receivedLength < data.length) await sleep(0.001);
+    await serverSide.receivedAtLeast(data.length);
     assertEquals(await sha256(serverSide.received()), await sha256(data));
     transport.close();
     await client.lost;
@@ -237,12 +237,12 @@ Deno.test("setProtocol switches the receiver mid-connection", async () => {
       () => new Recorder(),
     );
     transport.write(encoder.encode("first"));
-    while (serverSide.receivedLength < 5) await sleep(0.001);
+    await serverSide.receivedAtLeast(5);
     const second = new Recorder();
     serverSide.transport.setProtocol(second);
     assertStrictEquals(serverSide.transport.getProtocol(), second);
     transport.write(encoder.encode("second"));
-    while (second.receivedLength < 6) await sleep(0.001);
+    await second.receivedAtLeast(6);
     assertEquals(decoder.decode(second.received()), "second");
     assertEquals(decoder.decode(serverSide.received()), "first");
     transport.close();
@@ -411,7 +411,7 @@ Deno.test("a protocol callback that throws goes to the exception handler and clo
     await badClient.lost;
     assertEquals(reports, ["Fatal error: protocol.dataReceived() call failed."]);
     good.write(encoder.encode("still served"));
-    while (goodClient.receivedLength < 12) await sleep(0.001);
+    await goodClient.receivedAtLeast(12);
     assertEquals(decoder.decode(goodClient.received()), "still served");
     good.close();
     await goodClient.lost;
