@@ -286,10 +286,11 @@ Deno.test("abortClients drops the connections at once", async () => {
   await run(async () => {
     const loop = getRunningLoop();
     const accepted: Recorder[] = [];
+    const allAccepted = loop.createFuture<void>();
     const server = await loop.createServer(
       () => {
         const protocol = new Recorder();
-        accepted.push(protocol);
+        if (accepted.push(protocol) === 3) allAccepted.setResult();
         return protocol;
       },
       "127.0.0.1",
