@@ -4,11 +4,14 @@
  * 1. The queue example of asyncio's documentation (three workers).
  * 2. Structured concurrency: a TaskGroup whose failing task cancels the rest.
  * 3. Timeouts and cancellation at await points.
+ * 4. The TCP echo server and client of asyncio's documentation (protocols).
  *
  * @module
  */
 import * as asyncio from "../mod.ts";
 import { main as queueWorkers } from "./queue_workers.ts";
+import { main as echoServer } from "./tcp_echo_server_protocol.ts";
+import { main as echoClient } from "./tcp_echo_client_protocol.ts";
 
 async function taskGroupDemo() {
   console.log("\n== TaskGroup: the first failure cancels the others ==");
@@ -50,11 +53,23 @@ async function timeoutDemo() {
   console.log(value);
 }
 
+async function tcpEchoDemo() {
+  console.log("\n== TCP echo server and client (protocols) ==");
+  const ready = asyncio.getRunningLoop().createFuture<asyncio.Server>();
+  const serving = asyncio.createTask(() => echoServer(0, (server) => ready.setResult(server)));
+  const server = await ready;
+  const [, port] = server.sockets[0].getsockname() as [string, number];
+  await echoClient(port);
+  serving.cancel(); // serveForever() closes the server when cancelled
+  await asyncio.gather(serving, { returnExceptions: true });
+}
+
 async function main() {
   console.log("== queue workers (asyncio documentation example) ==");
   await queueWorkers();
   await taskGroupDemo();
   await timeoutDemo();
+  await tcpEchoDemo();
 }
 
 await asyncio.run(main);
