@@ -97,4 +97,3 @@ export function connectStaggered(
   result.addDoneCallback(() => timer?.cancel());
   return result;
 }
-
