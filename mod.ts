@@ -49,3 +49,7 @@ export type {
   CreateUnixConnectionOptions,
   ProtocolFactory,
 } from "./transports/connections.ts";
+export * from "./streams/stream_reader.ts";
+export * from "./streams/stream_writer.ts";
+export * from "./streams/stream_reader_protocol.ts";
+export * from "./streams/streams.ts";

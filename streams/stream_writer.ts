@@ -1,0 +1,146 @@
+/**
+ * `StreamWriter`: writing to a connection, with `drain()` for flow control,
+ * as asyncio's.
+ *
+ * @module
+ */
+import { NotImplementedError } from "../loop/exceptions.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import { sleep } from "../loop/sleep.ts";
+import type { Transport } from "../transports/transports.ts";
+import type { StreamReader } from "./stream_reader.ts";
+import type { StreamReaderProtocol } from "./stream_reader_protocol.ts";
+
+/**
+ * Writes to a connection. `write` never blocks; `await drain()` waits while
+ * the transport's buffer is above its high-water mark. `await using
+ * writer = ...` closes the connection and waits until it is closed.
+ *
+ * @example
+ * ```ts
+ * import { openConnection, run, startServer } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   await using server = await startServer(async (reader, writer) => {
+ *     writer.write(await reader.readline());
+ *     await writer.drain();
+ *     writer.close();
+ *   }, "127.0.0.1", 0);
+ *   const [, port] = server.sockets[0].getsockname() as [string, number];
+ *   const [reader, writer] = await openConnection("127.0.0.1", port);
+ *   writer.write(new TextEncoder().encode("hello\n"));
+ *   await writer.drain();
+ *   console.log(new TextDecoder().decode(await reader.readline())); // "hello\n"
+ *   writer.close();
+ *   await writer.waitClosed();
+ * });
+ * ```
+ */
+export class StreamWriter {
+  #transport: Transport;
+  #protocol: StreamReaderProtocol;
+  #reader: StreamReader | null;
+  #loop: EventLoop;
+
+  /** Wraps a transport and its `StreamReaderProtocol`; `openConnection` makes one. */
+  constructor(
+    transport: Transport,
+    protocol: StreamReaderProtocol,
+    reader: StreamReader | null,
+    loop: EventLoop,
+  ) {
+    this.#transport = transport;
+    this.#protocol = protocol;
+    this.#reader = reader;
+    this.#loop = loop;
+  }
+
+  /** The transport underneath. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /** A description such as `<StreamWriter transport=...>`. */
+  toString(): string {
+    return `<StreamWriter transport=${this.#transport}${
+      this.#reader === null ? "" : ` reader=${this.#reader}`
+    }>`;
+  }
+
+  /** Writes bytes (buffered; see `drain`). A string is a `TypeError`. */
+  write(data: Uint8Array): void {
+    this.#transport.write(data);
+  }
+
+  /** Writes each chunk in turn. */
+  writelines(data: Iterable<Uint8Array>): void {
+    this.#transport.writelines(data);
+  }
+
+  /** Closes the write side once the buffer is flushed. */
+  writeEof(): void {
+    this.#transport.writeEof();
+  }
+
+  /** Whether `writeEof()` is supported. */
+  canWriteEof(): boolean {
+    return this.#transport.canWriteEof();
+  }
+
+  /** Closes the connection once the buffer is flushed; see `waitClosed`. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  /** Whether the connection is closing or closed. */
+  isClosing(): boolean {
+    return this.#transport.isClosing();
+  }
+
+  /** Waits until the connection is closed; throws the error it was lost with, if any. */
+  async waitClosed(): Promise<void> {
+    await this.#protocol._getCloseWaiter();
+  }
+
+  /** Information about the connection, as `transport.getExtraInfo`. */
+  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
+    return this.#transport.getExtraInfo<T>(name, defaultValue);
+  }
+
+  /**
+   * Waits until it is fine to write again: at once unless the transport's
+   * buffer is above its high-water mark. Throws the connection's error once
+   * it is lost (`Deno.errors.ConnectionReset` when it went without one).
+   */
+  async drain(): Promise<void> {
+    const exc = this.#reader?.exception() ?? null;
+    if (exc !== null) throw exc;
+    if (this.#transport.isClosing()) {
+      // Let connectionLost() run, so that a loop of write() and drain()
+      // on a closed connection sees the error.
+      await sleep(0);
+    }
+    await this.#protocol._drainHelper();
+  }
+
+  /** Upgrades the connection to TLS: not available yet in this version. */
+  startTls(_sslcontext: unknown, _options: Record<string, unknown> = {}): Promise<void> {
+    return Promise.reject(
+      new NotImplementedError("StreamWriter.startTls(): TLS is not available yet in this version"),
+    );
+  }
+
+  /** `await using writer = ...`: closes and waits until closed (ignoring its error). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    try {
+      await this.waitClosed();
+    } catch {
+      // The connection is gone either way; its error was for readers.
+    }
+  }
+
+  /** @internal */
+  get _loop(): EventLoop {
+    return this.#loop;
+  }
+}
