@@ -4,6 +4,8 @@
 // buffer grows by doubling and slides its content down when that is
 // enough, so feeding and reading stay linear however the data is cut.
 
+import { copyBytes } from "../transports/_bytes.ts";
+
 const MIN_CAPACITY = 4096;
 
 export class ByteBuffer {
@@ -31,7 +33,7 @@ export class ByteBuffer {
   /** Removes and returns the first `n` bytes (fewer if there are fewer). */
   take(n: number): Uint8Array {
     const count = Math.min(n, this.length);
-    const out = this.#bytes.slice(this.#start, this.#start + count);
+    const out = copyBytes(this.#bytes, this.#start, this.#start + count);
     this.drop(count);
     return out;
   }

@@ -177,6 +177,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * throws `RangeError` (Python's `ValueError`) and is dropped.
    */
   async readline(): Promise<Uint8Array> {
+    // The common case first: a whole line is buffered.
+    if (this.#exception === null) {
+      const end = this.#buffer.indexOf(NEWLINE, 0);
+      if (end !== -1 && end <= this.#limit) {
+        const line = this.#buffer.take(end + 1);
+        this.#maybeResumeTransport();
+        return line;
+      }
+    }
     try {
       return await this.readuntil(NEWLINE);
     } catch (error) {
@@ -202,9 +211,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * the buffer.
    */
   async readuntil(separator: Uint8Array | Uint8Array[] = NEWLINE): Promise<Uint8Array> {
-    const separators = (Array.isArray(separator) ? separator : [separator]).map((s) =>
-      toBytes(s, "separator")
-    ).sort((a, b) => a.length - b.length);
+    const separators = Array.isArray(separator)
+      ? separator.map((s) => toBytes(s, "separator")).sort((a, b) => a.length - b.length)
+      : [toBytes(separator, "separator")];
     if (separators.length === 0) {
       throw new RangeError("Separator should contain at least one element");
     }

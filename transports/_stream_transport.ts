@@ -9,7 +9,7 @@ import { outsideTasks, taskContext } from "../loop/_context.ts";
 import type { Future } from "../loop/futures.ts";
 import type { BaseProtocol, BufferedProtocol, Protocol } from "../protocols/protocols.ts";
 import { Transport } from "./transports.ts";
-import { concatBytes, toBytes } from "./_bytes.ts";
+import { concatBytes, copyBytes, toBytes } from "./_bytes.ts";
 import { isConnectionLostError, isOSError } from "./_errors.ts";
 
 /** What the transport needs of a connection; a `Deno.Conn` is one. */
@@ -196,7 +196,7 @@ export class StreamTransport extends Transport {
     const protocol = this.#protocol;
     try {
       if (isBuffered(protocol)) protocol.bufferUpdated(n);
-      else (protocol as Protocol).dataReceived(target.slice(0, n));
+      else (protocol as Protocol).dataReceived(copyBytes(target, 0, n));
       return true;
     } catch (error) {
       const method = isBuffered(protocol) ? "bufferUpdated" : "dataReceived";
@@ -231,7 +231,7 @@ export class StreamTransport extends Transport {
       return;
     }
     // A copy, so that the caller may reuse its buffer at once.
-    const copy = bytes.slice();
+    const copy = copyBytes(bytes, 0, bytes.length);
     if (this.#writing) {
       this.#buffer.push(copy);
       this.#bufferSize += copy.length;
