@@ -11,7 +11,7 @@ import { TimerHeap } from "./_heap.ts";
 import { Future } from "./futures.ts";
 import { checkCoroutine, ensureFuture, Task } from "./tasks.ts";
 import type { Awaitable, Coroutine, TaskOptions } from "./tasks.ts";
-import { KeyboardInterrupt, RuntimeError } from "./exceptions.ts";
+import { KeyboardInterrupt, NotImplementedError, RuntimeError } from "./exceptions.ts";
 import { outsideTasks, taskContext } from "./_context.ts";
 import { getRunningLoopOrNull, setRunningLoop } from "./_running.ts";
 import { logger } from "./log.ts";
@@ -37,7 +37,34 @@ import {
   type GetaddrinfoOptions,
   getnameinfo,
 } from "../transports/dns.ts";
-import type { TransportSocket } from "../transports/trsock.ts";
+import type { Address, TransportSocket } from "../transports/trsock.ts";
+import type { DatagramProtocol, SubprocessProtocol } from "../protocols/protocols.ts";
+import type {
+  DatagramTransport,
+  ReadTransport,
+  SubprocessTransport,
+  WriteTransport,
+} from "../transports/transports.ts";
+import {
+  connectReadPipe,
+  connectWritePipe,
+  type ReadPipe,
+  type WritePipe,
+} from "../transports/pipes.ts";
+import {
+  createDatagramEndpoint,
+  type CreateDatagramEndpointOptions,
+} from "../transports/datagram.ts";
+import * as sockets from "../transports/sockets.ts";
+import { sendfile, type SendfileOptions, sockSendfile } from "../transports/sendfile.ts";
+import { startTls, type StartTlsOptions } from "../transports/tls.ts";
+import {
+  subprocessExec,
+  type SubprocessOptions,
+  subprocessShell,
+} from "../subprocess/subprocess_transport.ts";
+import { type ExecutorFunction, runInExecutor } from "./executors.ts";
+import { SignalHandlers } from "./_signals.ts";
 
 /** The arguments of a scheduled callback. */
 // deno-lint-ignore no-explicit-any
@@ -151,6 +178,7 @@ export class EventLoop {
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
+  #signals = new SignalHandlers((callback, args) => this.callSoon(callback, ...args));
 
   // ---- running and stopping ------------------------------------------------
 
@@ -164,6 +192,7 @@ export class EventLoop {
     this.#checkNotRunning();
     this.#running = true;
     setRunningLoop(this);
+    this.#signals.setRunning(true);
     return new Promise<void>((resolve, reject) => {
       this.#settleRun = { resolve, reject };
       this.#sliceStart = performance.now();
@@ -239,6 +268,7 @@ export class EventLoop {
     // reported as destroyed, as in asyncio.
     for (const task of this._tasks) task._abandoned();
     this._tasks = new Set();
+    this.#signals.clear();
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     executor?.shutdown(false);
@@ -439,6 +469,208 @@ export class EventLoop {
     sock: Deno.Conn | TransportSocket,
   ): Promise<[Transport, P]> {
     return connectAcceptedSocket(this, protocolFactory, sock);
+  }
+
+  /**
+   * Connects the read end of a pipe (a `ReadableStream`, or an object with
+   * one as `readable`, such as `Deno.stdin`) to a protocol.
+   */
+  connectReadPipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: ReadPipe,
+  ): Promise<[ReadTransport, P]> {
+    return connectReadPipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Connects the write end of a pipe (a `WritableStream`, or an object with
+   * one as `writable`, such as `Deno.stdout`) to a protocol.
+   */
+  connectWritePipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: WritePipe,
+  ): Promise<[WriteTransport, P]> {
+    return connectWritePipe(this, protocolFactory, pipe);
+  }
+
+  /** Opens a datagram (UDP, or Unix datagram) endpoint: `[transport, protocol]`. */
+  createDatagramEndpoint<P extends DatagramProtocol>(
+    protocolFactory: () => P,
+    options: CreateDatagramEndpointOptions = {},
+  ): Promise<[DatagramTransport, P]> {
+    return createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /**
+   * Sends `count` bytes (all by default) of `file` from `offset` through
+   * `transport`; resolves to the number of bytes sent.
+   */
+  sendfile(
+    transport: WriteTransport,
+    file: Deno.FsFile,
+    offset = 0,
+    count: number | null = null,
+    options: SendfileOptions = {},
+  ): Promise<number> {
+    return sendfile(this, transport, file, offset, count, options);
+  }
+
+  /** Upgrades a connection to TLS; resolves to the new transport. */
+  startTls(
+    transport: Transport,
+    protocol: BaseProtocol,
+    sslcontext: unknown,
+    options: StartTlsOptions = {},
+  ): Promise<Transport> {
+    return startTls(this, transport, protocol, sslcontext, options);
+  }
+
+  /** Receives up to `nbytes` bytes from `sock`; an empty array at EOF. */
+  sockRecv(sock: sockets.Socket, nbytes: number): Promise<Uint8Array> {
+    return sockets.sockRecv(this, sock, nbytes);
+  }
+
+  /** Receives into `buf`; resolves to the number of bytes received. */
+  sockRecvInto(sock: sockets.Socket, buf: Uint8Array): Promise<number> {
+    return sockets.sockRecvInto(this, sock, buf);
+  }
+
+  /** Receives a datagram of up to `bufsize` bytes: `[data, address]`. */
+  sockRecvfrom(sock: sockets.Socket, bufsize: number): Promise<[Uint8Array, Address]> {
+    return sockets.sockRecvfrom(this, sock, bufsize);
+  }
+
+  /** Receives a datagram into `buf`: `[nbytes, address]`. */
+  sockRecvfromInto(
+    sock: sockets.Socket,
+    buf: Uint8Array,
+    nbytes = 0,
+  ): Promise<[number, Address]> {
+    return sockets.sockRecvfromInto(this, sock, buf, nbytes);
+  }
+
+  /** Sends all of `data` on a connected socket. */
+  sockSendall(sock: sockets.Socket, data: Uint8Array): Promise<void> {
+    return sockets.sockSendall(this, sock, data);
+  }
+
+  /** Sends a datagram to `address`; resolves to the number of bytes sent. */
+  sockSendto(sock: sockets.Socket, data: Uint8Array, address: Address): Promise<number> {
+    return sockets.sockSendto(this, sock, data, address);
+  }
+
+  /** Connects `sock` to `address`. */
+  sockConnect(sock: sockets.Socket, address: Address): Promise<void> {
+    return sockets.sockConnect(this, sock, address);
+  }
+
+  /** Accepts a connection on a listening socket: `[socket, address]`. */
+  sockAccept(sock: sockets.Socket): Promise<[sockets.Socket, Address]> {
+    return sockets.sockAccept(this, sock);
+  }
+
+  /** `sendfile` on a socket. */
+  sockSendfile(
+    sock: sockets.Socket,
+    file: Deno.FsFile,
+    offset = 0,
+    count: number | null = null,
+    options: SendfileOptions = {},
+  ): Promise<number> {
+    return sockSendfile(this, sock, file, offset, count, options);
+  }
+
+  /**
+   * Watching a file descriptor is not possible on Deno, which exposes none:
+   * throws `NotImplementedError`. Use a transport (`createConnection`,
+   * `connectReadPipe`) or the `sock*` methods instead.
+   */
+  addReader(_fd: unknown, _callback: Callback, ..._args: unknown[]): never {
+    throw new NotImplementedError(
+      "addReader(): Deno exposes no file descriptors to watch; use connectReadPipe(), a " +
+        "transport (createConnection) or the sock* methods instead",
+    );
+  }
+
+  /** Not possible on Deno: throws `NotImplementedError` (see `addReader`). */
+  removeReader(_fd: unknown): never {
+    throw new NotImplementedError(
+      "removeReader(): Deno exposes no file descriptors to watch; see addReader()",
+    );
+  }
+
+  /**
+   * Not possible on Deno: throws `NotImplementedError`. Use a transport
+   * (`connectWritePipe`, `createConnection`) or `sockSendall` instead.
+   */
+  addWriter(_fd: unknown, _callback: Callback, ..._args: unknown[]): never {
+    throw new NotImplementedError(
+      "addWriter(): Deno exposes no file descriptors to watch; use connectWritePipe(), a " +
+        "transport (createConnection) or sockSendall() instead",
+    );
+  }
+
+  /** Not possible on Deno: throws `NotImplementedError` (see `addWriter`). */
+  removeWriter(_fd: unknown): never {
+    throw new NotImplementedError(
+      "removeWriter(): Deno exposes no file descriptors to watch; see addWriter()",
+    );
+  }
+
+  /**
+   * Runs `callback(...args)` through `callSoon` at each delivery of signal
+   * `sig` (`"SIGINT"`, `"SIGUSR1"`, ...), replacing a handler set before.
+   * An unknown name throws `RangeError`, `SIGKILL`/`SIGSTOP` `RuntimeError`.
+   */
+  addSignalHandler<A extends AnyArgs>(sig: Deno.Signal, callback: Callback<A>, ...args: A): void {
+    this.#checkClosed();
+    this.#signals.add(sig, callback as Callback, args);
+  }
+
+  /** Removes the handler of `sig`; returns whether there was one. */
+  removeSignalHandler(sig: Deno.Signal): boolean {
+    return this.#signals.remove(sig);
+  }
+
+  /** @internal Whether the program set a handler for `sig` on this loop. */
+  _hasSignalHandler(sig: Deno.Signal): boolean {
+    return this.#signals.has(sig);
+  }
+
+  /**
+   * Starts `program` with `args` (the options object last) and connects its
+   * stdio to a `SubprocessProtocol`: `[transport, protocol]`.
+   */
+  subprocessExec<P extends SubprocessProtocol>(
+    protocolFactory: () => P,
+    program: string,
+    ...args: [...string[]] | [...string[], SubprocessOptions]
+  ): Promise<[SubprocessTransport, P]> {
+    const last = args.at(-1);
+    const options = typeof last === "object" && last !== null ? last as SubprocessOptions : {};
+    const strings = (options === last ? args.slice(0, -1) : args) as string[];
+    return subprocessExec(this, protocolFactory, program, strings, options);
+  }
+
+  /** Runs `cmd` with `/bin/sh -c`, as `subprocessExec`. */
+  subprocessShell<P extends SubprocessProtocol>(
+    protocolFactory: () => P,
+    cmd: string,
+    options: SubprocessOptions = {},
+  ): Promise<[SubprocessTransport, P]> {
+    return subprocessShell(this, protocolFactory, cmd, options);
+  }
+
+  /**
+   * Runs `func(...args)` on `executor` (the default executor when `null`)
+   * and gives a Future of its result.
+   */
+  runInExecutor<T = unknown>(
+    executor: Executor | null,
+    func: ExecutorFunction,
+    ...args: unknown[]
+  ): Future<T> {
+    return runInExecutor<T>(this, executor, func, args);
   }
 
   // ---- errors and debugging --------------------------------------------------
@@ -717,6 +949,7 @@ export class EventLoop {
     this.#wakeScheduled = false;
     this.#armedWake = null;
     this.#clearTimerWake();
+    this.#signals.setRunning(false);
     setRunningLoop(null);
     const settle = this.#settleRun!;
     this.#settleRun = null;

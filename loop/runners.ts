@@ -127,6 +127,8 @@ export class Runner {
   }
 
   #onSigint(mainTask: Task<unknown>): void {
+    // A program that handles SIGINT itself is left alone, as in Python.
+    if (this.#loop?._hasSignalHandler("SIGINT")) return;
     this.#interruptCount++;
     if (this.#interruptCount === 1 && !mainTask.done()) {
       mainTask.cancel();
