@@ -27,8 +27,13 @@ export interface ConnectionOwner {
   _detach(transport: StreamTransport): void;
 }
 
+/** What a transport does: both directions (a socket), or one (a pipe). */
+export type TransportMode = "both" | "read" | "write";
+
 export interface StreamTransportOptions {
   extra?: Record<string, unknown>;
+  /** "read" for a read pipe (no writes), "write" for a write pipe (no reads). */
+  mode?: TransportMode;
   server?: ConnectionOwner | null;
   /** Set once `connectionMade` has been called. */
   waiter?: Future<void> | null;
@@ -66,6 +71,7 @@ export class StreamTransport extends Transport {
   #channel: ByteChannel;
   #protocol: BaseProtocol;
   #server: ConnectionOwner | null;
+  #mode: TransportMode;
   #closing = false;
   #connLost = 0;
   #calledConnectionLost = false;
@@ -93,6 +99,7 @@ export class StreamTransport extends Transport {
     this.#channel = channel;
     this.#protocol = protocol;
     this.#server = options.server ?? null;
+    this.#mode = options.mode ?? "both";
     this.#server?._attach(this);
     const waiter = options.waiter ?? null;
     loop.callSoon(() => {
@@ -101,7 +108,7 @@ export class StreamTransport extends Transport {
       } catch (error) {
         this.#fatalError(error, "Fatal error: protocol.connectionMade() call failed.");
       }
-      if (!this.#closing) outsideTasks(() => this.#readLoop());
+      if (!this.#closing && this.#mode !== "write") outsideTasks(() => this.#readLoop());
       if (waiter !== null && !waiter.done()) waiter.setResult();
     });
   }
@@ -131,7 +138,7 @@ export class StreamTransport extends Transport {
   // ---- reading ---------------------------------------------------------------
 
   override isReading(): boolean {
-    return !this.#paused && !this.#closing;
+    return this.#mode !== "write" && !this.#paused && !this.#closing;
   }
 
   override pauseReading(): void {
@@ -214,12 +221,14 @@ export class StreamTransport extends Transport {
       this.#fatalError(error, "Fatal error: protocol.eofReceived() call failed.");
       return;
     }
-    if (!keepOpen) this.close();
+    // A read pipe has nothing left to do after EOF, whatever the protocol says.
+    if (!keepOpen || this.#mode === "read") this.close();
   }
 
   // ---- writing ---------------------------------------------------------------
 
   override write(data: Uint8Array): void {
+    if (this.#mode === "read") throw new RuntimeError(`${this} is a read pipe: it cannot write`);
     const bytes = toBytes(data);
     if (this.#eofWritten) throw new RuntimeError("Cannot call write() after writeEof()");
     if (bytes.length === 0) return;
@@ -280,7 +289,7 @@ export class StreamTransport extends Transport {
   }
 
   override canWriteEof(): boolean {
-    return typeof this.#channel.closeWrite === "function";
+    return this.#mode !== "read" && typeof this.#channel.closeWrite === "function";
   }
 
   override writeEof(): void {
