@@ -9,7 +9,7 @@ import type { Future } from "../loop/futures.ts";
 import { currentEventLoop } from "../loop/_running.ts";
 import { NotImplementedError } from "../loop/exceptions.ts";
 import type { ReadTransport } from "../transports/transports.ts";
-import { toBytes } from "../transports/_bytes.ts";
+import { concatBytes, toBytes } from "../transports/_bytes.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
 
 /** The default buffer limit of streams: 64 KiB, as asyncio's. */
@@ -276,13 +276,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         blocks.push(block);
         size += block.length;
       }
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const block of blocks) {
-        all.set(block, at);
-        at += block.length;
-      }
-      return all;
+      return blocks.length === 0 ? new Uint8Array(0) : concatBytes(blocks, size);
     }
     if (this.#buffer.length === 0 && !this.#eof) {
       await this.#waitForData("read");

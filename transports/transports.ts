@@ -8,6 +8,7 @@
  */
 import { NotImplementedError } from "../loop/exceptions.ts";
 import type { BaseProtocol } from "../protocols/protocols.ts";
+import { concatBytes } from "./_bytes.ts";
 
 function missing(cls: string, method: string): never {
   throw new NotImplementedError(`${cls}.${method}() is not implemented by this transport`);
@@ -146,13 +147,7 @@ export class WriteTransport extends BaseTransport {
       }
       size += chunk.length;
     }
-    const joined = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      joined.set(chunk, offset);
-      offset += chunk.length;
-    }
-    this.write(joined);
+    this.write(concatBytes(chunks, size));
   }
 
   /** Closes the write side after the buffer is flushed (a half-close). */
