@@ -60,3 +60,4 @@ export * from "./transports/sendfile.ts";
 export * from "./transports/tls.ts";
 export * from "./subprocess/subprocess_transport.ts";
 export * from "./loop/executors.ts";
+export * from "./loop/graph.ts";

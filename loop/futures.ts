@@ -98,6 +98,12 @@ export class Future<T = unknown> implements Promise<T> {
   // deno-lint-ignore no-explicit-any
   _callbacks: DoneCallback<any>[] | null = null;
   #trackedUnretrieved = false;
+  /**
+   * @internal Futures waiting on this one other than through a task's
+   * await: a `gather`'s outer future, a `shield`, a TaskGroup's parent task
+   * (Python 3.14's `_asyncio_awaited_by`, for the call graph).
+   */
+  _awaitedBy: Set<Future<unknown>> | null = null;
 
   /** Creates a pending future on `loop` (the current event loop by default). */
   constructor(options: FutureOptions = {}) {
@@ -328,6 +334,16 @@ export class Future<T = unknown> implements Promise<T> {
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
+}
+
+/** @internal Records that `waiter` waits on `fut` (for the call graph). */
+export function addAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
+  (fut._awaitedBy ??= new Set()).add(waiter);
+}
+
+/** @internal Forgets that `waiter` waits on `fut`. */
+export function discardAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
+  fut._awaitedBy?.delete(waiter);
 }
 
 /** Sets `fut`'s result unless it was cancelled meanwhile (timer callbacks). */

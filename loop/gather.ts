@@ -4,7 +4,7 @@
  * @module
  */
 import { CancelledError } from "./exceptions.ts";
-import { Future } from "./futures.ts";
+import { addAwaitedBy, discardAwaitedBy, Future } from "./futures.ts";
 import { ensureFuture } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./tasks.ts";
 import { currentEventLoop } from "./_running.ts";
@@ -103,6 +103,7 @@ export function gather<A extends Gatherable[]>(
 
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
+    if (outer !== null) discardAwaitedBy(fut, outer);
     if (outer === null || outer.done()) {
       if (!fut.cancelled()) fut.exception(); // marks it retrieved
       return;
@@ -147,6 +148,7 @@ export function gather<A extends Gatherable[]>(
     children.push(fut);
   }
   outer = new GatheringFuture<GatherResults<A>>(children, loop!);
+  for (const fut of children) if (!fut.done()) addAwaitedBy(fut, outer);
   for (const fut of alreadyDone) onChildDone(fut);
   return outer;
 }

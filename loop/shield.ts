@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Future } from "./futures.ts";
+import { addAwaitedBy, discardAwaitedBy, type Future } from "./futures.ts";
 import { ensureFuture } from "./tasks.ts";
 import type { Awaitable, Coroutine } from "./tasks.ts";
 
@@ -29,6 +29,7 @@ export function shield<T>(aw: Awaitable<T> | Coroutine<T>): Future<T> {
   if (inner.done()) return inner;
   const outer = inner.getLoop().createFuture<T>();
   const onInnerDone = (done: Future<T>) => {
+    discardAwaitedBy(done, outer);
     if (outer.cancelled()) {
       if (!done.cancelled()) done.exception(); // marks it retrieved
       return;
@@ -42,8 +43,12 @@ export function shield<T>(aw: Awaitable<T> | Coroutine<T>): Future<T> {
     else outer.setResult(done.result());
   };
   const onOuterDone = () => {
-    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+    if (!inner.done()) {
+      inner.removeDoneCallback(onInnerDone);
+      discardAwaitedBy(inner, outer);
+    }
   };
+  addAwaitedBy(inner, outer);
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(onOuterDone);
   return outer;

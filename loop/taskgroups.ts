@@ -8,7 +8,7 @@
  * @module
  */
 import { CancelledError, ExceptionGroup, KeyboardInterrupt, RuntimeError } from "./exceptions.ts";
-import type { Future } from "./futures.ts";
+import { addAwaitedBy, discardAwaitedBy, type Future } from "./futures.ts";
 import { currentTask } from "./tasks.ts";
 import type { Coroutine, Task, TaskOptions } from "./tasks.ts";
 import { getRunningLoop } from "./_running.ts";
@@ -78,6 +78,7 @@ export class TaskGroup {
       this.#onTaskDone(task);
     } else {
       this.#tasks.add(task as Task<unknown>);
+      addAwaitedBy(task, this.#parentTask!);
       task.addDoneCallback(this.#onTaskDone);
     }
     return task;
@@ -157,6 +158,7 @@ export class TaskGroup {
 
   #onTaskDone = (task: Task<unknown>): void => {
     this.#tasks.delete(task);
+    if (this.#parentTask !== null) discardAwaitedBy(task, this.#parentTask);
     if (this.#onCompleted !== null && this.#tasks.size === 0 && !this.#onCompleted.done()) {
       this.#onCompleted.setResult(true);
     }

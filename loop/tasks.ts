@@ -101,7 +101,10 @@ export class Task<T = unknown> extends Future<T> {
   _epoch = 0;
   // More than one only when a task awaits several futures at once, as with
   // `Promise.all([a, b])`; cancelling the task cancels all of them.
-  #moreWaiters: Set<Future<unknown>> | null = null;
+  /** @internal */
+  _moreWaiters: Set<Future<unknown>> | null = null;
+  /** @internal In debug mode, the stack where the task last suspended. */
+  _suspendedAt: string | null = null;
   #abort: AbortController | null = null;
 
   /** Creates the task and schedules its first step; prefer `createTask`. */
@@ -158,8 +161,8 @@ export class Task<T = unknown> extends Future<T> {
     }
     let cancelledWaiter = false;
     if (this._waiter !== null && this._waiter.cancel(msg)) cancelledWaiter = true;
-    if (this.#moreWaiters !== null) {
-      for (const waiter of this.#moreWaiters) {
+    if (this._moreWaiters !== null) {
+      for (const waiter of this._moreWaiters) {
         if (waiter.cancel(msg)) cancelledWaiter = true;
       }
     }
@@ -212,10 +215,13 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     const epoch = this._epoch;
+    // Debug mode records where the task suspends (V8 includes the async
+    // frames), for the call graph; it costs a stack capture per await.
+    if (this._loop._debug) this._suspendedAt = new Error().stack ?? null;
     if (this._waiter === null) {
       this._waiter = fut;
     } else {
-      (this.#moreWaiters ??= new Set()).add(fut);
+      (this._moreWaiters ??= new Set()).add(fut);
     }
     fut.addDoneCallback((done) => {
       if (epoch !== this._epoch) {
@@ -226,7 +232,7 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._epoch++;
       this._waiter = null;
-      this.#moreWaiters = null;
+      this._moreWaiters = null;
       if (this._mustCancel) {
         this._mustCancel = false;
         if (!done.cancelled()) done._markRetrieved();
@@ -307,7 +313,7 @@ export class Task<T = unknown> extends Future<T> {
 
   #release(): void {
     this._waiter = null;
-    this.#moreWaiters = null;
+    this._moreWaiters = null;
     this._loop._tasks.delete(this);
   }
 }
