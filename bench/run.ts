@@ -24,8 +24,9 @@ import {
   writeJson,
 } from "./_harness.ts";
 import { loopSuite } from "./loop/suite.ts";
+import { executorSuite } from "./executor/suite.ts";
 
-const SUITES: SuiteSpec[] = [loopSuite];
+const SUITES: SuiteSpec[] = [loopSuite, executorSuite];
 
 // How each side measured the memory rows, one line per kind.
 function memoryLegend(report: SuiteReport): string[] {

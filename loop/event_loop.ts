@@ -178,6 +178,7 @@ export class EventLoop {
   #exceptionHandler: ExceptionHandler | null = null;
   #taskFactory: TaskFactory | null = null;
   #defaultExecutor: Executor | null = null;
+  #executorShutdownCalled = false;
   #signals = new SignalHandlers((callback, args) => this.callSoon(callback, ...args));
 
   // ---- running and stopping ------------------------------------------------
@@ -284,6 +285,7 @@ export class EventLoop {
 
   /** Shuts the default executor down, waiting for its work to finish. */
   async shutdownDefaultExecutor(): Promise<void> {
+    this.#executorShutdownCalled = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     if (executor !== null) await executor.shutdown(true);
@@ -295,6 +297,11 @@ export class EventLoop {
       throw new TypeError("executor must have a shutdown() method");
     }
     this.#defaultExecutor = executor;
+  }
+
+  /** @internal Whether `shutdownDefaultExecutor()` was called (no new default then). */
+  get _executorShutdownCalled(): boolean {
+    return this.#executorShutdownCalled;
   }
 
   /** @internal The default executor, if one was set or made. */
