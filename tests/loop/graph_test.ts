@@ -17,7 +17,7 @@ import { assert, assertEquals, assertStrictEquals } from "../deps.ts";
 Deno.test("captureCallGraph: null outside a task, the current task inside one", async () => {
   assertStrictEquals(captureCallGraph(), null);
   assertEquals(formatCallGraph(), "");
-  await run(async function main() {
+  await run(function main() {
     const graph = captureCallGraph()!;
     assertStrictEquals(graph.future, currentTask());
     assert(graph.callStack.some((frame) => frame.name === "main"), "its live stack is shown");
