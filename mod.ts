@@ -53,11 +53,27 @@ export * from "./streams/stream_reader.ts";
 export * from "./streams/stream_writer.ts";
 export * from "./streams/stream_reader_protocol.ts";
 export * from "./streams/streams.ts";
-export * from "./transports/pipes.ts";
-export * from "./transports/datagram.ts";
-export * from "./transports/sockets.ts";
-export * from "./transports/sendfile.ts";
-export * from "./transports/tls.ts";
-export * from "./subprocess/subprocess_transport.ts";
-export * from "./loop/executors.ts";
+// The modules below also hold the loop methods' implementations, which
+// take the loop as their first argument: only the public names are
+// re-exported.
+export type { ReadPipe, WritePipe } from "./transports/pipes.ts";
+export type { CreateDatagramEndpointOptions } from "./transports/datagram.ts";
+export { Socket } from "./transports/sockets.ts";
+export type { SendfileOptions } from "./transports/sendfile.ts";
+export type { StartTlsOptions } from "./transports/tls.ts";
+export type { SubprocessOptions } from "./subprocess/subprocess_transport.ts";
+export {
+  BrokenExecutor,
+  type ExecutorFunction,
+  type ModuleFunction,
+  ProcessPoolExecutor,
+  type ProcessPoolExecutorOptions,
+  type SelfContainedFunction,
+  type ShutdownOptions,
+  ThreadPoolExecutor,
+  toThread,
+  transfer,
+  WorkerPoolExecutor,
+  type WorkerPoolExecutorOptions,
+} from "./loop/executors.ts";
 export * from "./loop/graph.ts";
