@@ -77,3 +77,4 @@ export {
   type WorkerPoolExecutorOptions,
 } from "./loop/executors.ts";
 export * from "./loop/graph.ts";
+export * from "./subprocess/subprocess.ts";

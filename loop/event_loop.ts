@@ -646,7 +646,8 @@ export class EventLoop {
 
   /**
    * Starts `program` with `args` (the options object last) and connects its
-   * stdio to a `SubprocessProtocol`: `[transport, protocol]`.
+   * stdio to a `SubprocessProtocol`: `[transport, protocol]`. Omitted stdio
+   * is `PIPE`, as in Python's `loop.subprocess_exec`; `null` inherits.
    */
   subprocessExec<P extends SubprocessProtocol>(
     protocolFactory: () => P,
@@ -784,7 +785,8 @@ export class EventLoop {
    * microtasks for a slice.
    */
   _ioTurn(): void {
-    this.#sliceStart = performance.now();
+    // The clock is read only when the loop next decides whether to yield.
+    this.#freshTurn = true;
   }
 
   /** @internal The deadline of the first live timer, or undefined. */
@@ -890,15 +892,20 @@ export class EventLoop {
   #hops = 0;
 
   #scheduleBatch(): void {
-    if (
-      ((++this.#hops & 15) !== 0 && this.#lastBatchSize < 64) ||
-      performance.now() - this.#sliceStart < SLICE_MS
-    ) {
+    if ((++this.#hops & 15) !== 0 && this.#lastBatchSize < 64) {
       queueMicrotask(this.#runBatch);
-    } else {
-      setImmediate(this.#runBatchAfterTurn);
+      return;
     }
+    const now = performance.now();
+    if (this.#freshTurn) {
+      this.#freshTurn = false;
+      this.#sliceStart = now;
+    }
+    if (now - this.#sliceStart < SLICE_MS) queueMicrotask(this.#runBatch);
+    else setImmediate(this.#runBatchAfterTurn);
   }
+
+  #freshTurn = false;
 
   #lastBatchSize = 0;
 

@@ -298,6 +298,12 @@ export class StreamTransport extends Transport {
     }
     if (this.#closing || this.#eofWritten) return;
     this.#eofWritten = true;
+    if (this.#mode === "write") {
+      // A write pipe has nothing left once its EOF is written: asyncio's
+      // closes it, so `connectionLost` follows the flush.
+      this.close();
+      return;
+    }
     if (!this.#writing) {
       this.#channel.closeWrite!().catch((error) => {
         if (!this.#closing) this.#fatalError(error, "Fatal error on writeEof()");
