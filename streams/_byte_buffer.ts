@@ -51,7 +51,8 @@ export class ByteBuffer {
 
   /** The offset of `separator` at or after `from`, or -1. */
   indexOf(separator: Uint8Array, from: number): number {
-    const bytes = this.#bytes;
+    // Only the live bytes: the capacity beyond `end` is never searched.
+    const bytes = this.#bytes.subarray(0, this.#end);
     const end = this.#end;
     const first = separator[0];
     const last = end - separator.length;

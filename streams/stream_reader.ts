@@ -191,10 +191,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     } catch (error) {
       if (error instanceof IncompleteReadError) return error.partial;
       if (error instanceof LimitOverrunError) {
+        // Only what the error reported: data fed since then is kept (in
+        // Python nothing can arrive between the raise and this cleanup).
         if (this.#buffer.startsWith(NEWLINE, error.consumed)) {
           this.#buffer.drop(error.consumed + NEWLINE.length);
         } else {
-          this.#buffer.clear();
+          this.#buffer.drop(error.consumed);
         }
         this.#maybeResumeTransport();
         throw new RangeError(error.message, { cause: error });
