@@ -11,6 +11,9 @@ import { NotImplementedError } from "../loop/exceptions.ts";
 import type { ReadTransport } from "../transports/transports.ts";
 import { concatBytes, toBytes } from "../transports/_bytes.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
+import { StreamTransport } from "../transports/_stream_transport.ts";
+import { ReadableChannel } from "../transports/pipes.ts";
+import { StreamReaderProtocol } from "./stream_reader_protocol.ts";
 
 /** The default buffer limit of streams: 64 KiB, as asyncio's. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -310,6 +313,70 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     this.#maybeResumeTransport();
     return data;
   }
+
+  /**
+   * A reader fed by a Web `ReadableStream` (a `fetch` body, `Deno.stdin`, a
+   * file, a `DecompressionStream`...). It pulls from the stream only while
+   * its buffer holds at most twice its `limit`, so a slow program leaves
+   * the rest in the stream.
+   *
+   * @example
+   * ```ts
+   * import { run, StreamReader } from "@asyncio/asyncio";
+   * await run(async () => {
+   *   const body = new Response("one\ntwo\n").body!;
+   *   const reader = StreamReader.fromReadable(body);
+   *   console.log(new TextDecoder().decode(await reader.readline())); // "one\n"
+   * });
+   * ```
+   */
+  static fromReadable(
+    readable: ReadableStream<Uint8Array>,
+    limit: number = DEFAULT_LIMIT,
+    loop?: EventLoop,
+  ): StreamReader {
+    if (!(readable instanceof ReadableStream)) {
+      throw new TypeError("fromReadable() takes a ReadableStream");
+    }
+    const target = loop ?? currentEventLoop();
+    const reader = new StreamReader(limit, target);
+    const protocol = new StreamReaderProtocol(reader, null, target);
+    new StreamTransport(target, new ReadableChannel(readable), protocol, {
+      extra: { pipe: readable },
+      mode: "read",
+    });
+    return reader;
+  }
+
+  /**
+   * The reader's data as a Web `ReadableStream`, for `pipeTo`,
+   * `pipeThrough(new CompressionStream("gzip"))`, `new Response(...)`...
+   * It reads from the reader as the consumer pulls, so a slow consumer
+   * leaves the data in the reader, which then pauses its transport.
+   * Cancelling the stream stops reading; it does not close the connection.
+   *
+   * @example
+   * ```ts
+   * import { run, StreamReader } from "@asyncio/asyncio";
+   * await run(async () => {
+   *   const reader = new StreamReader();
+   *   reader.feedData(new TextEncoder().encode("hello"));
+   *   reader.feedEof();
+   *   console.log(await new Response(reader.readable).text()); // "hello"
+   * });
+   * ```
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const chunk = await this.read(this.#limit);
+        if (chunk.length === 0) controller.close();
+        else controller.enqueue(chunk);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #readable: ReadableStream<Uint8Array> | null = null;
 
   /** `for await (const line of reader)`: the lines until EOF, as Python's `async for`. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
