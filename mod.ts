@@ -44,10 +44,12 @@ export * from "./transports/trsock.ts";
 export * from "./transports/dns.ts";
 export * from "./transports/server.ts";
 export type {
+  ClientTlsOptions,
   ConnectAcceptedSocketOptions,
   CreateConnectionOptions,
   CreateUnixConnectionOptions,
   ProtocolFactory,
+  ServerTlsOptions,
 } from "./transports/connections.ts";
 export * from "./streams/stream_reader.ts";
 export * from "./streams/stream_writer.ts";
@@ -60,7 +62,24 @@ export type { ReadPipe, WritePipe } from "./transports/pipes.ts";
 export type { CreateDatagramEndpointOptions } from "./transports/datagram.ts";
 export { Socket } from "./transports/sockets.ts";
 export type { SendfileOptions } from "./transports/sendfile.ts";
-export type { StartTlsOptions } from "./transports/tls.ts";
+export {
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  type CipherInfo,
+  createDefaultContext,
+  type DistinguishedName,
+  type KeyPassword,
+  type PeerCertificate,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  Purpose,
+  SSLContext,
+  SSLObject,
+  type StartTlsOptions,
+  TLSVersion,
+  type VerifyLocations,
+} from "./transports/tls.ts";
 export type { SubprocessOptions } from "./subprocess/subprocess_transport.ts";
 export {
   BrokenExecutor,

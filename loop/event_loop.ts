@@ -19,6 +19,7 @@ import type { BaseProtocol } from "../protocols/protocols.ts";
 import type { Transport } from "../transports/transports.ts";
 import {
   connectAcceptedSocket,
+  type ConnectAcceptedSocketOptions,
   createConnection,
   type CreateConnectionOptions,
   createUnixConnection,
@@ -470,12 +471,16 @@ export class EventLoop {
     return createUnixServer(this, protocolFactory, path, options);
   }
 
-  /** Wraps a connection accepted outside the loop in a transport. */
+  /**
+   * Wraps a connection accepted outside the loop in a transport (with
+   * `ssl`, as the server side of TLS).
+   */
   connectAcceptedSocket<P extends BaseProtocol>(
     protocolFactory: () => P,
     sock: Deno.Conn | TransportSocket,
+    options: ConnectAcceptedSocketOptions = {},
   ): Promise<[Transport, P]> {
-    return connectAcceptedSocket(this, protocolFactory, sock);
+    return connectAcceptedSocket(this, protocolFactory, sock, options);
   }
 
   /**

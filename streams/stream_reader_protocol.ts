@@ -168,6 +168,16 @@ export class StreamReaderProtocol extends Protocol {
     }
   }
 
+  /** @internal Whether this is a server's protocol (it has a callback): `startTls` upgrades as the server. */
+  _isServerSide(): boolean {
+    return this.#clientConnectedCb !== null;
+  }
+
+  /** @internal After `StreamWriter.startTls`: the writer's new (TLS) transport is this protocol's. */
+  _replaceWriter(writer: StreamWriter): void {
+    this.#transport = writer.transport;
+  }
+
   /** @internal What `StreamWriter.waitClosed()` waits on. */
   _getCloseWaiter(): Future<void> {
     return this.#closed;

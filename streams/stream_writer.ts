@@ -4,12 +4,23 @@
  *
  * @module
  */
-import { NotImplementedError } from "../loop/exceptions.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import { sleep } from "../loop/sleep.ts";
+import { shield } from "../loop/shield.ts";
 import type { Transport } from "../transports/transports.ts";
+import type { SSLContext } from "../transports/_tls_context.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamReaderProtocol } from "./stream_reader_protocol.ts";
+
+/** Options of `StreamWriter.startTls`, Python's keyword arguments. */
+export interface StreamStartTlsOptions {
+  /** The client's name for the server: sent (SNI) and checked against its certificate. */
+  serverHostname?: string | null;
+  /** Seconds the handshake may take (60 by default). */
+  sslHandshakeTimeout?: number | null;
+  /** Seconds the TLS shutdown may take when closing (30 by default). */
+  sslShutdownTimeout?: number | null;
+}
 
 /**
  * Writes to a connection. `write` never blocks; `await drain()` waits while
@@ -98,7 +109,9 @@ export class StreamWriter {
 
   /** Waits until the connection is closed; throws the error it was lost with, if any. */
   async waitClosed(): Promise<void> {
-    await this.#protocol._getCloseWaiter();
+    // Shielded: cancelling one waitClosed() must not cancel the connection's
+    // close future that every later waitClosed() awaits (CPython's does).
+    await shield(this.#protocol._getCloseWaiter());
   }
 
   /** Information about the connection, as `transport.getExtraInfo`. */
@@ -122,11 +135,47 @@ export class StreamWriter {
     await this.#protocol._drainHelper();
   }
 
-  /** Upgrades the connection to TLS: not available yet in this version. */
-  startTls(_sslcontext: unknown, _options: Record<string, unknown> = {}): Promise<void> {
-    return Promise.reject(
-      new NotImplementedError("StreamWriter.startTls(): TLS is not available yet in this version"),
-    );
+  /**
+   * Upgrades the connection to TLS (STARTTLS), as `loop.startTls`: as the
+   * server side for a writer that `startServer` made, as the client side
+   * otherwise. Waits for the buffer to drain first; from then on the writer
+   * and its reader go through TLS. A handshake that does not complete in
+   * `sslHandshakeTimeout` seconds rejects with `Deno.errors.ConnectionAborted`.
+   *
+   * @example
+   * ```ts
+   * import { createDefaultContext, openConnection, run, startServer } from "@asyncio/asyncio";
+   * await run(async () => {
+   *   // A server that never answers the TLS handshake.
+   *   await using server = await startServer(async (reader, writer) => {
+   *     await reader.read();
+   *     writer.close();
+   *   }, "127.0.0.1", 0);
+   *   const [, port] = server.sockets[0].getsockname() as [string, number];
+   *   const [, writer] = await openConnection("127.0.0.1", port);
+   *   try {
+   *     await writer.startTls(createDefaultContext(), {
+   *       serverHostname: "localhost",
+   *       sslHandshakeTimeout: 0.1,
+   *     });
+   *   } catch (error) {
+   *     console.log(error instanceof Deno.errors.ConnectionAborted); // true
+   *   }
+   * });
+   * ```
+   */
+  async startTls(sslcontext: SSLContext, options: StreamStartTlsOptions = {}): Promise<void> {
+    const serverSide = this.#protocol._isServerSide();
+    const protocol = this.#protocol;
+    await this.drain();
+    const transport = await this.#loop.startTls(this.#transport, protocol, sslcontext, {
+      serverSide,
+      serverHostname: options.serverHostname,
+      sslHandshakeTimeout: options.sslHandshakeTimeout,
+      sslShutdownTimeout: options.sslShutdownTimeout,
+    });
+    this.#transport = transport;
+    protocol._replaceWriter(this);
   }
 
   /** `await using writer = ...`: closes and waits until closed (ignoring its error). */

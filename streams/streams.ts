@@ -14,13 +14,20 @@ import { DEFAULT_LIMIT, StreamReader } from "./stream_reader.ts";
 import { type ClientConnectedCallback, StreamReaderProtocol } from "./stream_reader_protocol.ts";
 import { StreamWriter } from "./stream_writer.ts";
 
-/** Options of `openConnection`: the reader's `limit` and `createConnection`'s options. */
+/**
+ * Options of `openConnection`: the reader's `limit` and `createConnection`'s
+ * options, TLS included (`ssl`, `serverHostname`, `sslHandshakeTimeout`,
+ * `sslShutdownTimeout`).
+ */
 export interface OpenConnectionOptions extends CreateConnectionOptions {
   /** The reader's buffer limit in bytes (64 KiB by default). */
   limit?: number;
 }
 
-/** Options of `startServer`: the readers' `limit` and `createServer`'s options. */
+/**
+ * Options of `startServer`: the readers' `limit` and `createServer`'s
+ * options, TLS included (`ssl`, `sslHandshakeTimeout`, `sslShutdownTimeout`).
+ */
 export interface StartServerOptions extends CreateServerOptions {
   /** Each reader's buffer limit in bytes (64 KiB by default). */
   limit?: number;

@@ -6,6 +6,7 @@
  */
 import { NotImplementedError } from "../loop/exceptions.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
+import type { Future } from "../loop/futures.ts";
 import type { BaseProtocol } from "../protocols/protocols.ts";
 import { AF_UNSPEC, SOCK_STREAM } from "./constants.ts";
 import { checkPort, getaddrinfo } from "./dns.ts";
@@ -14,9 +15,46 @@ import type { Transport } from "./transports.ts";
 import { toAddress, TransportSocket } from "./trsock.ts";
 import { awaitOp, closeQuietly } from "./_ops.ts";
 import { connectSequentially, connectStaggered, interleaveAddrinfos } from "./_happy_eyeballs.ts";
+import type { SSLContext } from "./_tls_context.ts";
+import {
+  BufferedSSLProtocol,
+  clientTlsSettings,
+  loadTls,
+  serverTlsSettings,
+  type TlsSettings,
+} from "./_tls_protocol.ts";
+
+/** The TLS options of a client connection, Python's `ssl=` keyword arguments. */
+export interface ClientTlsOptions {
+  /**
+   * TLS: an `SSLContext` (from `createDefaultContext()`), or `true` for a
+   * default client context that trusts Deno's default roots.
+   */
+  ssl?: SSLContext | boolean | null;
+  /**
+   * The name the server's certificate must match, also sent as SNI; `host`
+   * by default. `""` turns the check off (with `ssl: true`). Without `ssl`,
+   * a `RangeError`.
+   */
+  serverHostname?: string | null;
+  /** Seconds the TLS handshake may take (60 by default); then `Deno.errors.ConnectionAborted`. */
+  sslHandshakeTimeout?: number | null;
+  /** Seconds the TLS shutdown may take when closing (30 by default); then the connection is aborted. */
+  sslShutdownTimeout?: number | null;
+}
+
+/** The TLS options of a server side, Python's `ssl=` keyword arguments. */
+export interface ServerTlsOptions {
+  /** TLS: a server `SSLContext` (`createDefaultContext(Purpose.CLIENT_AUTH)` with `loadCertChain`). */
+  ssl?: SSLContext | null;
+  /** Seconds a client's TLS handshake may take (60 by default); then it is dropped. */
+  sslHandshakeTimeout?: number | null;
+  /** Seconds the TLS shutdown may take when closing (30 by default); then the connection is aborted. */
+  sslShutdownTimeout?: number | null;
+}
 
 /** Options of `loop.createConnection`, Python's keyword arguments. */
-export interface CreateConnectionOptions {
+export interface CreateConnectionOptions extends ClientTlsOptions {
   /** `AF_INET` or `AF_INET6` to use only that family; `AF_UNSPEC` (0) by default. */
   family?: number;
   /** Passed to `getaddrinfo`. */
@@ -39,24 +77,16 @@ export interface CreateConnectionOptions {
 }
 
 /** Options of `loop.createUnixConnection`. */
-export interface CreateUnixConnectionOptions {
+export interface CreateUnixConnectionOptions extends ClientTlsOptions {
   /** An existing Unix connection to use instead of connecting. */
   sock?: Deno.Conn | TransportSocket;
 }
 
-/** Options of `loop.connectAcceptedSocket`. */
-export type ConnectAcceptedSocketOptions = Record<string, never>;
+/** Options of `loop.connectAcceptedSocket`: TLS, as the server side of the connection. */
+export type ConnectAcceptedSocketOptions = ServerTlsOptions;
 
 /** The protocol factory of the connection methods. */
 export type ProtocolFactory<P extends BaseProtocol> = () => P;
-
-function rejectTls(options: object): void {
-  if ("ssl" in options && (options as { ssl?: unknown }).ssl) {
-    throw new NotImplementedError(
-      "ssl= is not available yet in this version of @asyncio/asyncio",
-    );
-  }
-}
 
 /** The extra information of a connection's transport. */
 export function connExtra(conn: Deno.Conn): Record<string, unknown> {
@@ -67,21 +97,28 @@ export function connExtra(conn: Deno.Conn): Record<string, unknown> {
   };
 }
 
-/** Wraps a connection in a transport and waits until `connectionMade` ran. */
+/**
+ * Wraps a connection in a transport and waits until `connectionMade` ran;
+ * with `tls`, the transport runs TLS over the connection and the wait
+ * includes the handshake.
+ */
 export async function makeTransport<P extends BaseProtocol>(
   loop: EventLoop,
   conn: Deno.Conn,
   protocolFactory: ProtocolFactory<P>,
+  tls: TlsSettings | null = null,
 ): Promise<[Transport, P]> {
   if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
   let protocol: P;
   try {
+    if (tls !== null) await loadTls();
     protocol = protocolFactory();
   } catch (error) {
     closeQuietly(conn);
     throw error;
   }
   const waiter = loop.createFuture<void>();
+  if (tls !== null) return await makeTlsTransport(loop, conn, protocol, tls, waiter);
   const transport = new StreamTransport(loop, conn, protocol, { extra: connExtra(conn), waiter });
   try {
     await waiter;
@@ -90,6 +127,25 @@ export async function makeTransport<P extends BaseProtocol>(
     throw error;
   }
   return [transport, protocol];
+}
+
+async function makeTlsTransport<P extends BaseProtocol>(
+  loop: EventLoop,
+  conn: Deno.Conn,
+  protocol: P,
+  tls: TlsSettings,
+  waiter: Future<void>,
+): Promise<[Transport, P]> {
+  const ssl = new BufferedSSLProtocol(loop, protocol, tls, { waiter });
+  const lower = new StreamTransport(loop, conn, ssl, { extra: connExtra(conn) });
+  try {
+    await waiter;
+  } catch (error) {
+    // As asyncio: a handshake that failed or was cancelled aborts the connection.
+    lower.abort();
+    throw error;
+  }
+  return [ssl.appTransport!, protocol];
 }
 
 function connOf(sock: Deno.Conn | TransportSocket, what: string): Deno.Conn {
@@ -118,14 +174,19 @@ export async function createConnection<P extends BaseProtocol>(
   if (typeof protocolFactory !== "function") {
     throw new TypeError("protocolFactory must be a function returning a protocol");
   }
-  rejectTls(options);
+  const tls = clientTlsSettings(options, host);
   const hostGiven = host !== undefined && host !== null;
   const portGiven = port !== undefined && port !== null;
   if (options.sock !== undefined) {
     if (hostGiven || portGiven) {
       throw new RangeError("host/port and sock can not be specified at the same time");
     }
-    return await makeTransport(loop, connOf(options.sock, "createConnection"), protocolFactory);
+    return await makeTransport(
+      loop,
+      connOf(options.sock, "createConnection"),
+      protocolFactory,
+      tls,
+    );
   }
   if (!hostGiven && !portGiven) {
     throw new RangeError("host and port was not specified and no sock specified");
@@ -154,7 +215,7 @@ export async function createConnection<P extends BaseProtocol>(
   const conn = happyEyeballsDelay === null
     ? await connectSequentially(loop, ordered, allErrors)
     : await connectStaggered(loop, ordered, happyEyeballsDelay, allErrors);
-  return await makeTransport(loop, conn, protocolFactory);
+  return await makeTransport(loop, conn, protocolFactory, tls);
 }
 
 /** `loop.createUnixConnection`: connects to the Unix socket at `path`. */
@@ -167,18 +228,24 @@ export async function createUnixConnection<P extends BaseProtocol>(
   if (typeof protocolFactory !== "function") {
     throw new TypeError("protocolFactory must be a function returning a protocol");
   }
-  rejectTls(options);
+  // A Unix socket has no host name: with ssl, serverHostname must be given.
+  const tls = clientTlsSettings(options, null);
   if (options.sock !== undefined) {
     if (path !== undefined && path !== null) {
       throw new RangeError("path and sock can not be specified at the same time");
     }
-    return await makeTransport(loop, connOf(options.sock, "createUnixConnection"), protocolFactory);
+    return await makeTransport(
+      loop,
+      connOf(options.sock, "createUnixConnection"),
+      protocolFactory,
+      tls,
+    );
   }
   if (typeof path !== "string" || path === "") {
     throw new RangeError("no path and sock were specified");
   }
   const conn = await awaitOp(loop, Deno.connect({ transport: "unix", path }), closeQuietly);
-  return await makeTransport(loop, conn, protocolFactory);
+  return await makeTransport(loop, conn, protocolFactory, tls);
 }
 
 /** `loop.connectAcceptedSocket`: wraps a connection accepted elsewhere. */
@@ -188,6 +255,6 @@ export async function connectAcceptedSocket<P extends BaseProtocol>(
   sock: Deno.Conn | TransportSocket,
   options: ConnectAcceptedSocketOptions = {},
 ): Promise<[Transport, P]> {
-  rejectTls(options);
-  return await makeTransport(loop, connOf(sock, "connectAcceptedSocket"), protocolFactory);
+  const tls = serverTlsSettings(options ?? {});
+  return await makeTransport(loop, connOf(sock, "connectAcceptedSocket"), protocolFactory, tls);
 }

@@ -13,10 +13,16 @@ import type { BaseProtocol } from "../protocols/protocols.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, AI_PASSIVE, SOCK_STREAM } from "./constants.ts";
 import { checkPort, getaddrinfo } from "./dns.ts";
 import { StreamTransport } from "./_stream_transport.ts";
-import { connExtra, type ProtocolFactory } from "./connections.ts";
+import { connExtra, type ProtocolFactory, type ServerTlsOptions } from "./connections.ts";
 import { TransportSocket } from "./trsock.ts";
 import { closeQuietly } from "./_ops.ts";
 import { NotImplementedError } from "../loop/exceptions.ts";
+import {
+  BufferedSSLProtocol,
+  loadTls,
+  serverTlsSettings,
+  type TlsSettings,
+} from "./_tls_protocol.ts";
 
 // asyncio's ACCEPT_RETRY_DELAY: after accept() fails for want of
 // resources (too many open files), wait before accepting again.
@@ -31,7 +37,7 @@ export interface UnixSocketFile {
 }
 
 /** Options of `Server`'s constructor (made by `createServer`). */
-export interface ServerOptions {
+export interface ServerOptions extends ServerTlsOptions {
   /** Unix socket files to remove when the server closes. */
   unixSocketFiles?: UnixSocketFile[];
 }
@@ -71,6 +77,7 @@ export class Server {
   #waiters: Future<void>[] | null = [];
   #servingForever: Future<void> | null = null;
   #unixSocketFiles: UnixSocketFile[];
+  #tls: TlsSettings | null;
 
   /** Made by `loop.createServer()`; wraps listeners that already listen. */
   constructor(
@@ -84,6 +91,7 @@ export class Server {
     this.#sockets = listeners.map((listener) => new TransportSocket(listener));
     this.#protocolFactory = protocolFactory;
     this.#unixSocketFiles = options.unixSocketFiles ?? [];
+    this.#tls = serverTlsSettings(options);
   }
 
   /** The listening sockets (none once closed). */
@@ -248,7 +256,16 @@ export class Server {
       closeQuietly(conn);
       return;
     }
-    new StreamTransport(this.#loop, conn, protocol, { extra: connExtra(conn), server: this });
+    // With TLS, the socket's transport carries the TLS bytes (and is the
+    // server's, as in asyncio); the protocol gets its transport after the
+    // handshake. A handshake that fails drops the connection quietly.
+    const tls = this.#tls;
+    new StreamTransport(
+      this.#loop,
+      conn,
+      tls === null ? protocol : new BufferedSSLProtocol(this.#loop, protocol, tls),
+      { extra: connExtra(conn), server: this },
+    );
   }
 }
 
@@ -262,7 +279,7 @@ function removeSocketFile(file: UnixSocketFile): void {
 }
 
 /** Options of `loop.createServer`, Python's keyword arguments. */
-export interface CreateServerOptions {
+export interface CreateServerOptions extends ServerTlsOptions {
   /** `AF_INET` or `AF_INET6` to listen on one family only. */
   family?: number;
   /** Passed to `getaddrinfo` (`AI_PASSIVE` by default). */
@@ -283,7 +300,7 @@ export interface CreateServerOptions {
 }
 
 /** Options of `loop.createUnixServer`. */
-export interface CreateUnixServerOptions {
+export interface CreateUnixServerOptions extends ServerTlsOptions {
   /** An existing Unix listener to serve. */
   sock?: Deno.Listener | TransportSocket;
   /** Accepted and without effect, as for `createServer`. */
@@ -347,11 +364,8 @@ export async function createServer(
   if (typeof protocolFactory !== "function") {
     throw new TypeError("protocolFactory must be a function returning a protocol");
   }
-  if ("ssl" in options && (options as { ssl?: unknown }).ssl) {
-    throw new NotImplementedError(
-      "ssl= is not available yet in this version of @asyncio/asyncio",
-    );
-  }
+  const tlsOptions = tlsOptionsOf(options);
+  if (tlsOptions.ssl) await loadTls();
   const { family = AF_UNSPEC, flags = AI_PASSIVE, reusePort = false } = options;
   if (options.reuseAddress === false) {
     throw new NotImplementedError(
@@ -397,9 +411,23 @@ export async function createServer(
       throw error;
     }
   }
-  const server = new Server(loop, listeners, protocolFactory);
+  let server: Server;
+  try {
+    server = new Server(loop, listeners, protocolFactory, tlsOptions);
+  } catch (error) {
+    for (const listener of listeners) closeQuietly(listener);
+    throw error;
+  }
   if (options.startServing ?? true) await server.startServing();
   return server;
+}
+
+/** The TLS options, checked now (a bad combination throws before listening). */
+function tlsOptionsOf(options: ServerTlsOptions): ServerTlsOptions {
+  const { ssl = null, sslHandshakeTimeout = null, sslShutdownTimeout = null } = options;
+  const tlsOptions = { ssl, sslHandshakeTimeout, sslShutdownTimeout };
+  serverTlsSettings(tlsOptions);
+  return tlsOptions;
 }
 
 /** `loop.createUnixServer`: listens on the Unix socket at `path`. */
@@ -412,11 +440,8 @@ export async function createUnixServer(
   if (typeof protocolFactory !== "function") {
     throw new TypeError("protocolFactory must be a function returning a protocol");
   }
-  if ("ssl" in options && (options as { ssl?: unknown }).ssl) {
-    throw new NotImplementedError(
-      "ssl= is not available yet in this version of @asyncio/asyncio",
-    );
-  }
+  const tlsOptions = tlsOptionsOf(options);
+  if (tlsOptions.ssl) await loadTls();
   let listener: Deno.Listener;
   const files: UnixSocketFile[] = [];
   if (options.sock !== undefined) {
@@ -457,7 +482,17 @@ export async function createUnixServer(
       files.push({ path, ino });
     }
   }
-  const server = new Server(loop, [listener], protocolFactory, { unixSocketFiles: files });
+  let server: Server;
+  try {
+    server = new Server(loop, [listener], protocolFactory, {
+      unixSocketFiles: files,
+      ...tlsOptions,
+    });
+  } catch (error) {
+    closeQuietly(listener);
+    for (const file of files) removeSocketFile(file);
+    throw error;
+  }
   if (options.startServing ?? true) await server.startServing();
   return server;
 }

@@ -1,0 +1,550 @@
+/**
+ * The TLS echo benchmark: one C load generator with OpenSSL
+ * (bench/tls/tls_loadgen.c, compiled on demand into bench/out/tls_loadgen;
+ * needs libssl-dev) drives, one after the other, TLS echo servers on this
+ * library (`createServer(..., { ssl })`), on raw Deno (`Deno.listenTls`),
+ * on Node's `tls`, on CPython's asyncio + ssl, and, for the record, on the
+ * design the library did not take (its stream transport straight over
+ * `Deno.listenTls` connections). Each server runs in a process of its own
+ * on a free loopback port; with `taskset`, the load generator runs on CPU 0
+ * and the server on CPU 1.
+ *
+ * Ping-pong: 10 clients, each sends a message (1 KiB, 64 KiB), reads back
+ * exactly as many bytes, checks them, and sends the next. Besides req/s,
+ * the server's CPU time per round trip (user + system, all its threads,
+ * from /proc) is reported: it holds better than throughput when other
+ * processes share the CPUs.
+ *
+ * ```sh
+ * deno run -A bench/tls/run.ts                   # the whole benchmark
+ * deno run -A bench/tls/run.ts --duration=2 --warmup=0.5 --repeats=1
+ * deno run -A bench/tls/run.ts --servers=asyncio,raw --sizes=1024
+ * ```
+ *
+ * Prints a markdown table and writes bench/out/tls.json (and tls.md). The
+ * certificate (EC P-256, for localhost) is made with `openssl` in a
+ * temporary directory.
+ *
+ * @module
+ */
+import {
+  commandOutput,
+  commandSucceeds,
+  findPythons,
+  formatRatio,
+  machineInfo,
+  markdownTable,
+  median,
+  writeJson,
+} from "../_harness.ts";
+
+const SERVER_KEYS = ["asyncio", "listentls", "raw", "node", "cpython"] as const;
+type ServerKey = typeof SERVER_KEYS[number];
+
+interface Options {
+  sizes: number[];
+  clients: number;
+  duration: number;
+  warmup: number;
+  repeats: number;
+  servers: Set<ServerKey>;
+  pin: boolean;
+}
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error(
+    "usage: deno run -A bench/tls/run.ts [--sizes=1024,65536] [--clients=10] [--duration=3]\n" +
+      `  [--warmup=1] [--repeats=1] [--servers=${SERVER_KEYS.join(",")}] [--no-pin]`,
+  );
+  Deno.exit(2);
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Options = {
+    sizes: [1024, 64 * 1024],
+    clients: 10,
+    duration: 3,
+    warmup: 1,
+    repeats: 1,
+    servers: new Set(SERVER_KEYS),
+    pin: true,
+  };
+  const positive = (flag: string, value: string | undefined): number => {
+    const n = Number(value);
+    if (!(n > 0) || !Number.isFinite(n)) usage(`${flag} needs a positive number`);
+    return n;
+  };
+  for (const arg of args) {
+    const [flag, value] = arg.split("=", 2);
+    if (flag === "--sizes") {
+      options.sizes = (value ?? "").split(",").map((s) => Math.round(positive(flag, s)));
+    } else if (flag === "--clients") options.clients = Math.round(positive(flag, value));
+    else if (flag === "--duration") options.duration = positive(flag, value);
+    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : positive(flag, value);
+    else if (flag === "--repeats") options.repeats = Math.round(positive(flag, value));
+    else if (flag === "--no-pin") options.pin = false;
+    else if (flag === "--servers") {
+      const keys = (value ?? "").split(",");
+      for (const key of keys) {
+        if (!(SERVER_KEYS as readonly string[]).includes(key)) usage(`unknown server ${key}`);
+      }
+      options.servers = new Set(keys as ServerKey[]);
+    } else if (flag === "--help") usage();
+    else usage(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+// ---- processes -------------------------------------------------------------------------
+
+const here = new URL(".", import.meta.url);
+const path = (name: string) => decodeURIComponent(new URL(name, here).pathname);
+const ROOT = path("../../");
+const OUT = path("../out/");
+const LOADGEN_SOURCE = path("tls_loadgen.c");
+const LOADGEN = path("../out/tls_loadgen");
+
+const children = new Set<Deno.ChildProcess>();
+
+function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Exited already.
+  }
+}
+
+async function stopProcess(child: Deno.ChildProcess, graceSeconds = 3): Promise<void> {
+  killQuietly(child, "SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      killQuietly(child, "SIGKILL");
+      resolve();
+    }, graceSeconds * 1000);
+  });
+  try {
+    await Promise.race([child.status, killed]);
+    await child.status;
+  } finally {
+    clearTimeout(timer);
+    children.delete(child);
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of stream) {
+      sink.text = (sink.text + decoder.decode(chunk, { stream: true })).slice(-65536);
+    }
+  } catch {
+    // The process went away.
+  }
+}
+
+async function run(
+  command: string,
+  args: string[],
+  timeoutSeconds: number,
+  cwd = ROOT,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  children.add(child);
+  const out = { text: "" };
+  const err = { text: "" };
+  const timer = setTimeout(() => killQuietly(child, "SIGKILL"), timeoutSeconds * 1000);
+  try {
+    const [status] = await Promise.all([
+      child.status,
+      collect(child.stdout, out),
+      collect(child.stderr, err),
+    ]);
+    return { code: status.signal !== null ? 137 : status.code, stdout: out.text, stderr: err.text };
+  } finally {
+    clearTimeout(timer);
+    children.delete(child);
+  }
+}
+
+async function mtime(file: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(file)).mtime?.getTime() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Compiles bench/out/tls_loadgen when it is missing or older than its source. */
+async function buildLoadgen(): Promise<void> {
+  const source = await mtime(LOADGEN_SOURCE);
+  const binary = await mtime(LOADGEN);
+  if (binary !== null && source !== null && binary >= source) return;
+  await Deno.mkdir(OUT, { recursive: true });
+  console.error(`compiling ${LOADGEN}`);
+  const args = ["-O2", "-pthread", "-o", LOADGEN, LOADGEN_SOURCE, "-lssl", "-lcrypto"];
+  const result = await run("cc", args, 120);
+  if (result.code !== 0) {
+    throw new Error(
+      `cc ${args.join(" ")} failed (is libssl-dev installed?):\n${result.stderr}`,
+    );
+  }
+}
+
+/** A certificate for localhost (EC P-256), made with openssl in `dir`. */
+async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = `${dir}/server.pem`;
+  const key = `${dir}/server.key`;
+  const result = await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  ], 60);
+  if (result.code !== 0) throw new Error(`openssl failed: ${result.stderr}`);
+  return { cert, key };
+}
+
+// ---- servers ----------------------------------------------------------------------------
+
+interface ServerSpec {
+  key: ServerKey;
+  label: string;
+  command: string;
+  args: string[];
+  version: string;
+}
+
+async function findServers(options: Options, notes: string[]): Promise<ServerSpec[]> {
+  const deno = Deno.execPath();
+  const denoVersion = `Deno ${Deno.version.deno}`;
+  const specs: ServerSpec[] = [
+    {
+      key: "asyncio",
+      label: "this library",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", path("asyncio_server.ts")],
+      version: `${denoVersion} @asyncio/asyncio (node:tls over its own TCP transport)`,
+    },
+    {
+      key: "listentls",
+      label: "library on Deno.listenTls (not taken)",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", path("asyncio_listentls_server.ts")],
+      version: `${denoVersion} @asyncio/asyncio StreamTransport over Deno.TlsConn`,
+    },
+    {
+      key: "raw",
+      label: "raw Deno.listenTls",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", path("raw_deno_server.ts")],
+      version: denoVersion,
+    },
+  ];
+  const nodeVersion = await commandOutput("node", ["--version"]);
+  if (/^v\d+/.test(nodeVersion)) {
+    specs.push({
+      key: "node",
+      label: "Node tls",
+      command: "node",
+      args: [path("node_server.mjs")],
+      version: `Node ${nodeVersion}`,
+    });
+  } else {
+    notes.push("Node skipped: `node --version` did not run");
+  }
+  const pythons = await findPythons(false);
+  notes.push(...pythons.notes.filter((n) => !n.includes("uvloop")));
+  if (pythons.cpython !== null) {
+    specs.push({
+      key: "cpython",
+      label: "CPython asyncio ssl",
+      command: pythons.cpython.command,
+      args: [path("py_server.py")],
+      version: `CPython ${pythons.cpython.version} asyncio + ssl`,
+    });
+  }
+  return specs.filter((spec) => options.servers.has(spec.key));
+}
+
+interface Pins {
+  loadgen: string[];
+  server: string[];
+  note: string;
+}
+
+async function findPins(wanted: boolean): Promise<Pins> {
+  const none = (note: string): Pins => ({ loadgen: [], server: [], note });
+  if (!wanted) return none("not pinned (--no-pin)");
+  if (navigator.hardwareConcurrency < 2) return none("not pinned: fewer than 2 CPUs");
+  const ok = await commandSucceeds("taskset", ["-c", "0", "true"]) &&
+    await commandSucceeds("taskset", ["-c", "1", "true"]);
+  if (!ok) return none("not pinned: taskset missing or CPUs 0 and 1 not available");
+  return {
+    loadgen: ["taskset", "-c", "0"],
+    server: ["taskset", "-c", "1"],
+    note: "load generator on CPU 0 (taskset -c 0), server on CPU 1 (taskset -c 1)",
+  };
+}
+
+/** The CPU time (user + system, every thread) a process used so far, in seconds. */
+async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // The fields after the command name (which may hold spaces) in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (USER_HZ)
+  } catch {
+    return null;
+  }
+}
+
+interface LoadResult {
+  clients: number;
+  size: number;
+  requests: number;
+  bytes: number;
+  seconds: number;
+  rps: number;
+  mib_per_s: number;
+  handshake_seconds: number;
+  total_requests: number;
+  /** The server's CPU time per round trip, in µs (warm-up included). */
+  server_cpu_us_per_request?: number;
+}
+
+async function measure(
+  spec: ServerSpec,
+  size: number,
+  options: Options,
+  pins: Pins,
+  certificate: { cert: string; key: string },
+): Promise<LoadResult> {
+  const [command, ...args] = [
+    ...pins.server,
+    spec.command,
+    ...spec.args,
+    `--cert=${certificate.cert}`,
+    `--key=${certificate.key}`,
+  ];
+  const child = new Deno.Command(command, {
+    args,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  children.add(child);
+  const stderr = { text: "" };
+  collect(child.stderr, stderr);
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    let port = 0;
+    const deadline = Date.now() + 30_000;
+    while (port === 0) {
+      if (Date.now() > deadline) throw new Error("no LISTENING line within 30 s");
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`exited before listening: ${stderr.text.trim()}`);
+      seen += value;
+      const match = /^LISTENING (\d+)$/m.exec(seen);
+      if (match !== null) port = Number(match[1]);
+    }
+    (async () => {
+      try {
+        while (!(await reader.read()).done) { /* discard */ }
+      } catch {
+        // The process went away.
+      }
+    })();
+    const before = await cpuSeconds(child.pid);
+    const [lg, ...lgArgs] = [
+      ...pins.loadgen,
+      LOADGEN,
+      "127.0.0.1",
+      String(port),
+      String(options.clients),
+      String(size),
+      String(options.duration),
+      `--warmup=${options.warmup}`,
+    ];
+    const result = await run(lg, lgArgs, options.warmup + options.duration + 60);
+    const after = await cpuSeconds(child.pid);
+    if (result.code !== 0) {
+      throw new Error(`loadgen exit ${result.code}: ${result.stderr.trim() || result.stdout}`);
+    }
+    const parsed = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as LoadResult;
+    if (before !== null && after !== null && parsed.total_requests > 0) {
+      parsed.server_cpu_us_per_request = (after - before) * 1e6 / parsed.total_requests;
+    }
+    return parsed;
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (server stderr: ${stderr.text.trim()})`);
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+// ---- the report -----------------------------------------------------------------------------
+
+interface Cell {
+  runs: LoadResult[];
+  errors: string[];
+  best?: number;
+  median?: number;
+  cpu?: number;
+}
+
+function summarize(cell: Cell): void {
+  if (cell.runs.length === 0) return;
+  const values = cell.runs.map((r) => r.rps);
+  cell.best = Math.max(...values);
+  cell.median = median(values);
+  const cpus = cell.runs.map((r) => r.server_cpu_us_per_request).filter((v) => v !== undefined);
+  if (cpus.length > 0) cell.cpu = Math.min(...(cpus as number[]));
+}
+
+function formatSize(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
+}
+
+function formatRate(cell: Cell | undefined, size: number): string {
+  if (cell?.best === undefined) return "—";
+  const rps = cell.best;
+  const mib = rps * size / (1024 * 1024);
+  const r = rps >= 1e4 ? `${(rps / 1000).toFixed(1)}k` : `${Math.round(rps)}`;
+  return `${r} (${mib.toFixed(0)} MiB/s)`;
+}
+
+function ratio(cells: Record<string, Cell>, against: ServerKey, target?: number): string {
+  const ours = cells.asyncio?.best;
+  const theirs = cells[against]?.best;
+  if (ours === undefined || theirs === undefined || !(theirs > 0)) return "—";
+  const value = ours / theirs;
+  return target === undefined
+    ? formatRatio(value)
+    : `${formatRatio(value)} ${value >= target ? "✓" : "✗"}`;
+}
+
+function table(rows: { size: number; cells: Record<string, Cell> }[], specs: ServerSpec[]): string {
+  const keys = specs.map((s) => s.key);
+  const headers = [
+    "size",
+    ...specs.map((s) => `${s.label} req/s`),
+    "ratio vs raw Deno (≥0.9)",
+    "vs Node",
+    "vs CPython (≥1)",
+    "server CPU µs/round trip (" + specs.map((s) => s.key).join(" / ") + ")",
+  ];
+  const body = rows.map(({ size, cells }) => [
+    formatSize(size),
+    ...keys.map((k) => formatRate(cells[k], size)),
+    ratio(cells, "raw", 0.9),
+    ratio(cells, "node"),
+    ratio(cells, "cpython", 1),
+    keys.map((k) => cells[k]?.cpu === undefined ? "—" : cells[k].cpu!.toFixed(0)).join(" / "),
+  ]);
+  return markdownTable(headers, body);
+}
+
+async function gitCommit(): Promise<string> {
+  const out = await commandOutput("git", ["-C", ROOT, "describe", "--always", "--dirty"]);
+  return /^[0-9a-f]{7,}(-dirty)?$/.test(out) ? out : "";
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const notes: string[] = [];
+  await buildLoadgen();
+  const pins = await findPins(options.pin);
+  const specs = await findServers(options, notes);
+  const dir = await Deno.makeTempDir({ prefix: "bench-tls-" });
+  const rows: { size: number; cells: Record<string, Cell> }[] = [];
+  try {
+    const certificate = await makeCertificate(dir);
+    for (const note of notes) console.error(`note: ${note}`);
+    console.error(`pinning: ${pins.note}`);
+    for (const size of options.sizes) {
+      const cells: Record<string, Cell> = {};
+      for (const spec of specs) cells[spec.key] = { runs: [], errors: [] };
+      // Round robin, so that a drift of the machine weighs on every server.
+      for (let repeat = 0; repeat < options.repeats; repeat++) {
+        for (const spec of specs) {
+          try {
+            const result = await measure(spec, size, options, pins, certificate);
+            cells[spec.key].runs.push(result);
+            console.error(
+              `${formatSize(size)} ${spec.label}: ${Math.round(result.rps)} req/s, ` +
+                `${result.server_cpu_us_per_request?.toFixed(1) ?? "?"} µs CPU/round trip`,
+            );
+          } catch (error) {
+            const message = (error as Error).message;
+            cells[spec.key].errors.push(message);
+            notes.push(`${formatSize(size)} on ${spec.label} failed: ${message}`);
+            console.error(`${formatSize(size)} ${spec.label}: FAILED: ${message}`);
+          }
+        }
+      }
+      for (const cell of Object.values(cells)) summarize(cell);
+      rows.push({ size, cells });
+    }
+  } finally {
+    await Promise.all([...children].map((child) => stopProcess(child, 1)));
+    await Deno.remove(dir, { recursive: true });
+  }
+  const machine = await machineInfo();
+  const header =
+    `TLS echo, ${options.clients} clients ping-pong, ${options.duration} s per server ` +
+    `and size after ${options.warmup} s of warm-up, best of ${options.repeats}; ` +
+    `${Object.values(machine).join(", ")}; ${pins.note}.\n` +
+    specs.map((s) => `${s.label}: ${s.version}`).join("; ") + ".";
+  const markdown = `${header}\n\n${table(rows, specs)}\n\n` +
+    "ratio = this library / the other (>1: this library is faster). The server's CPU time " +
+    "per round trip (user + system of all its threads, warm-up included) holds when other " +
+    "processes share the machine; req/s does not.\n" +
+    (notes.length > 0 ? `\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}\n` : "");
+  console.log(markdown);
+  await writeJson(new URL("../out/tls.json", here), {
+    benchmark: "tls",
+    date: new Date().toISOString(),
+    commit: await gitCommit(),
+    machine,
+    pinning: pins.note,
+    options: { ...options, servers: [...options.servers] },
+    servers: Object.fromEntries(specs.map((s) => [s.key, { label: s.label, version: s.version }])),
+    notes,
+    rows,
+  });
+  await Deno.writeTextFile(new URL("../out/tls.md", here), markdown);
+}
+
+if (import.meta.main) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      Promise.all([...children].map((child) => stopProcess(child, 1))).finally(() =>
+        Deno.exit(130)
+      );
+    });
+  }
+  await main();
+}
