@@ -1,7 +1,7 @@
 // TLS through the streams API: openConnection/startServer with ssl,
 // StreamWriter.startTls on both sides (against this library and CPython),
 // and the TLS examples run as programs.
-import * as mod from "../../mod.ts";
+import type * as mod from "../../mod.ts";
 import { openConnection, run, startServer, type StreamWriter, waitFor } from "../../mod.ts";
 import {
   createDefaultContext,
