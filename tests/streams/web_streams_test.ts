@@ -15,7 +15,9 @@ Deno.test("StreamReader.fromReadable: lines and bytes from a Response body", asy
 Deno.test("StreamReader.fromReadable: a CompressionStream round trip", async () => {
   await run(async () => {
     const data = randomBytes(3 * 1024 * 1024);
-    const compressed = new Response(data).body!.pipeThrough(new CompressionStream("gzip"));
+    const compressed = new Response(data as Uint8Array<ArrayBuffer>).body!.pipeThrough(
+      new CompressionStream("gzip"),
+    );
     const reader = StreamReader.fromReadable(
       compressed.pipeThrough(new DecompressionStream("gzip")),
     );
@@ -63,7 +65,9 @@ Deno.test("reader.readable: pipes a reader into Web Streams, pulled as consumed"
     reader.feedData(data);
     reader.feedEof();
     const roundTrip = await new Response(
-      reader.readable.pipeThrough(new CompressionStream("deflate")).pipeThrough(
+      (reader.readable as ReadableStream<Uint8Array<ArrayBuffer>>).pipeThrough(
+        new CompressionStream("deflate"),
+      ).pipeThrough(
         new DecompressionStream("deflate"),
       ),
     ).bytes();
