@@ -60,7 +60,14 @@ export * from "./streams/streams.ts";
 // re-exported.
 export type { ReadPipe, WritePipe } from "./transports/pipes.ts";
 export type { CreateDatagramEndpointOptions } from "./transports/datagram.ts";
-export { Socket } from "./transports/sockets.ts";
+export {
+  SO_BROADCAST,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  Socket,
+  socket,
+  SOL_SOCKET,
+} from "./transports/sockets.ts";
 export type { SendfileOptions } from "./transports/sendfile.ts";
 export {
   CERT_NONE,

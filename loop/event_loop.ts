@@ -477,7 +477,7 @@ export class EventLoop {
    */
   connectAcceptedSocket<P extends BaseProtocol>(
     protocolFactory: () => P,
-    sock: Deno.Conn | TransportSocket,
+    sock: Deno.Conn | TransportSocket | sockets.Socket,
     options: ConnectAcceptedSocketOptions = {},
   ): Promise<[Transport, P]> {
     return connectAcceptedSocket(this, protocolFactory, sock, options);

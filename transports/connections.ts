@@ -13,6 +13,7 @@ import { checkPort, getaddrinfo } from "./dns.ts";
 import { StreamTransport } from "./_stream_transport.ts";
 import type { Transport } from "./transports.ts";
 import { toAddress, TransportSocket } from "./trsock.ts";
+import { Socket } from "./sockets.ts";
 import { awaitOp, closeQuietly } from "./_ops.ts";
 import { connectSequentially, connectStaggered, interleaveAddrinfos } from "./_happy_eyeballs.ts";
 import type { SSLContext } from "./_tls_context.ts";
@@ -62,7 +63,7 @@ export interface CreateConnectionOptions extends ClientTlsOptions {
   /** Passed to `getaddrinfo`. */
   flags?: number;
   /** An existing connection to use instead of connecting. */
-  sock?: Deno.Conn | TransportSocket;
+  sock?: Deno.Conn | TransportSocket | Socket;
   /**
    * Binding the local end is not possible with `Deno.connect`: giving it
    * throws `NotImplementedError`.
@@ -79,7 +80,7 @@ export interface CreateConnectionOptions extends ClientTlsOptions {
 /** Options of `loop.createUnixConnection`. */
 export interface CreateUnixConnectionOptions extends ClientTlsOptions {
   /** An existing Unix connection to use instead of connecting. */
-  sock?: Deno.Conn | TransportSocket;
+  sock?: Deno.Conn | TransportSocket | Socket;
 }
 
 /** Options of `loop.connectAcceptedSocket`: TLS, as the server side of the connection. */
@@ -148,8 +149,8 @@ async function makeTlsTransport<P extends BaseProtocol>(
   return [ssl.appTransport!, protocol];
 }
 
-function connOf(sock: Deno.Conn | TransportSocket, what: string): Deno.Conn {
-  const conn = sock instanceof TransportSocket ? sock.resource : sock;
+function connOf(sock: Deno.Conn | TransportSocket | Socket, what: string): Deno.Conn {
+  const conn = sock instanceof TransportSocket || sock instanceof Socket ? sock.resource : sock;
   if (
     conn === null || typeof conn !== "object" || typeof (conn as Deno.Conn).read !== "function" ||
     (conn as Deno.Conn).remoteAddr === undefined
@@ -252,7 +253,7 @@ export async function createUnixConnection<P extends BaseProtocol>(
 export async function connectAcceptedSocket<P extends BaseProtocol>(
   loop: EventLoop,
   protocolFactory: ProtocolFactory<P>,
-  sock: Deno.Conn | TransportSocket,
+  sock: Deno.Conn | TransportSocket | Socket,
   options: ConnectAcceptedSocketOptions = {},
 ): Promise<[Transport, P]> {
   const tls = serverTlsSettings(options ?? {});

@@ -15,6 +15,7 @@ import { checkPort, getaddrinfo } from "./dns.ts";
 import { StreamTransport } from "./_stream_transport.ts";
 import { connExtra, type ProtocolFactory, type ServerTlsOptions } from "./connections.ts";
 import { TransportSocket } from "./trsock.ts";
+import { Socket } from "./sockets.ts";
 import { closeQuietly } from "./_ops.ts";
 import { NotImplementedError } from "../loop/exceptions.ts";
 import {
@@ -285,7 +286,7 @@ export interface CreateServerOptions extends ServerTlsOptions {
   /** Passed to `getaddrinfo` (`AI_PASSIVE` by default). */
   flags?: number;
   /** An existing listener to serve instead of listening anew. */
-  sock?: Deno.Listener | TransportSocket;
+  sock?: Deno.Listener | TransportSocket | Socket;
   /**
    * The listen backlog. Deno chooses the backlog itself, so this is
    * accepted and has no effect.
@@ -302,7 +303,7 @@ export interface CreateServerOptions extends ServerTlsOptions {
 /** Options of `loop.createUnixServer`. */
 export interface CreateUnixServerOptions extends ServerTlsOptions {
   /** An existing Unix listener to serve. */
-  sock?: Deno.Listener | TransportSocket;
+  sock?: Deno.Listener | TransportSocket | Socket;
   /** Accepted and without effect, as for `createServer`. */
   backlog?: number;
   /** Start accepting at once (the default). */
@@ -311,8 +312,8 @@ export interface CreateUnixServerOptions extends ServerTlsOptions {
   cleanupSocket?: boolean;
 }
 
-function listenerOf(sock: Deno.Listener | TransportSocket): Deno.Listener {
-  const listener = sock instanceof TransportSocket ? sock.resource : sock;
+function listenerOf(sock: Deno.Listener | TransportSocket | Socket): Deno.Listener {
+  const listener = sock instanceof TransportSocket || sock instanceof Socket ? sock.resource : sock;
   if (
     listener === null || typeof listener !== "object" ||
     typeof (listener as Deno.Listener).accept !== "function"

@@ -235,8 +235,20 @@ export class Transport extends ReadTransport {
  */
 export class DatagramTransport extends BaseTransport {
   /** Sends `data` to `addr` (or to the remote address the endpoint is connected to). */
-  sendto(_data: Uint8Array, _addr?: [string, number] | string): void {
+  sendto(_data: Uint8Array, _addr?: [string, number] | string | null): void {
     missing("DatagramTransport", "sendto");
+  }
+  /** The bytes of the datagrams queued to send. */
+  getWriteBufferSize(): number {
+    return missing("DatagramTransport", "getWriteBufferSize");
+  }
+  /** `[low, high]`, the water marks of the send queue. */
+  getWriteBufferLimits(): [number, number] {
+    return missing("DatagramTransport", "getWriteBufferLimits");
+  }
+  /** Sets the water marks of the send queue, as a stream transport's. */
+  setWriteBufferLimits(_high?: number, _low?: number): void {
+    missing("DatagramTransport", "setWriteBufferLimits");
   }
   /** Closes at once, dropping what is queued. */
   abort(): void {
