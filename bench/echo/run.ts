@@ -119,6 +119,16 @@ function parseOptions(args: string[]): Options {
 
 /** Every process started and not yet reaped: killed on the way out, whatever happens. */
 const children = new Set<Deno.ChildProcess>();
+/** Set on SIGINT/SIGTERM: no new process is started. */
+let shuttingDown = false;
+
+/** Spawns `command`, tracked in `children`; refuses once shutting down. */
+function spawnTracked(command: string, options: Deno.CommandOptions): Deno.ChildProcess {
+  if (shuttingDown) throw new Error("interrupted");
+  const child = new Deno.Command(command, options).spawn();
+  children.add(child);
+  return child;
+}
 
 function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
   try {
@@ -151,7 +161,9 @@ async function stopProcess(
 }
 
 async function killAll(): Promise<void> {
-  await Promise.all([...children].map((child) => stopProcess(child, 1)));
+  while (children.size > 0) {
+    await Promise.all([...children].map((child) => stopProcess(child, 1)));
+  }
 }
 
 /** Collects a stream's text, keeping the last `limit` characters. */
@@ -172,13 +184,12 @@ async function runProcess(
   args: string[],
   timeoutSeconds: number,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(command, {
+  const child = spawnTracked(command, {
     args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
-  children.add(child);
+  });
   const out = { text: "" };
   const err = { text: "" };
   const timer = setTimeout(() => killQuietly(child, "SIGKILL"), timeoutSeconds * 1000);
@@ -281,15 +292,14 @@ async function startServer(
   if (extraDenoFlags.length > 0) args.splice(1, 0, ...extraDenoFlags); // after "run"
   if (sink) args.push("--sink");
   const [command, ...rest] = [...pin, spec.command, ...args];
-  const child = new Deno.Command(command, {
+  const child = spawnTracked(command, {
     args: rest,
     cwd: ROOT,
     env: { NO_COLOR: "1" }, // plain error messages in the report
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
-  children.add(child);
+  });
   const stderr = { text: "" };
   drain(child.stderr, stderr);
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -777,6 +787,7 @@ async function runBenchmark(options: Options): Promise<Report> {
             `echo ${formatSizeBytes(size)} ${spec.label}: ${Math.round(result.rps)} req/s`,
           );
         } catch (error) {
+          if (shuttingDown) throw error;
           const message = (error as Error).message;
           cell.errors.push(message);
           notes.push(`echo ${formatSizeBytes(size)} on ${spec.label} failed: ${message}`);
@@ -802,6 +813,7 @@ async function runBenchmark(options: Options): Promise<Report> {
               `${Math.round(result.mib_per_s)} MiB/s`,
           );
         } catch (error) {
+          if (shuttingDown) throw error;
           const message = (error as Error).message;
           cell.errors.push(message);
           notes.push(`bulk on ${spec.label} failed: ${message}`);
@@ -947,6 +959,7 @@ async function main(): Promise<number> {
 
 if (import.meta.main) {
   const onSignal = () => {
+    shuttingDown = true;
     killAll().finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", onSignal);
