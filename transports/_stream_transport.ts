@@ -10,7 +10,8 @@ import type { Future } from "../loop/futures.ts";
 import type { BaseProtocol, BufferedProtocol, Protocol } from "../protocols/protocols.ts";
 import { Transport } from "./transports.ts";
 import { concatBytes, copyBytes, toBytes } from "./_bytes.ts";
-import { isConnectionLostError, isOSError } from "./_errors.ts";
+import { isConnectionLostError } from "./_errors.ts";
+import { reportFatalError, WriteFlowControl } from "./_flow_control.ts";
 
 /** What the transport needs of a connection; a `Deno.Conn` is one. */
 export interface ByteChannel {
@@ -43,26 +44,12 @@ export interface StreamTransportOptions {
 // fresh buffer; one reused 64 KiB buffer per connection keeps 500
 // connections at 32 MiB).
 const READ_SIZE = 64 * 1024;
-const DEFAULT_HIGH_WATER = 64 * 1024;
 // asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES.
 const CONNLOST_WRITES_BEFORE_WARNING = 5;
 
 function isBuffered(protocol: BaseProtocol): protocol is BufferedProtocol {
   return typeof (protocol as BufferedProtocol).getBuffer === "function" &&
     typeof (protocol as BufferedProtocol).bufferUpdated === "function";
-}
-
-/** Checks water marks as asyncio does: `high >= low >= 0`. */
-export function resolveWaterMarks(high?: number, low?: number): [number, number] {
-  for (const [name, value] of [["high", high], ["low", low]] as const) {
-    if (value !== undefined && (typeof value !== "number" || Number.isNaN(value))) {
-      throw new TypeError(`${name} must be a number of bytes`);
-    }
-  }
-  const h = high ?? (low === undefined ? DEFAULT_HIGH_WATER : 4 * low);
-  const l = low ?? Math.floor(h / 4);
-  if (!(h >= l && l >= 0)) throw new RangeError(`high (${h}) must be >= low (${l}) must be >= 0`);
-  return [h, l];
 }
 
 /** A stream transport over a `ByteChannel`: TCP and Unix sockets, pipes. */
@@ -84,9 +71,7 @@ export class StreamTransport extends Transport {
   #pendingWrite = 0;
   #writing = false;
   #eofWritten = false;
-  #protocolPaused = false;
-  #high = DEFAULT_HIGH_WATER;
-  #low = DEFAULT_HIGH_WATER / 4;
+  #flow: WriteFlowControl;
 
   constructor(
     loop: EventLoop,
@@ -100,6 +85,7 @@ export class StreamTransport extends Transport {
     this.#protocol = protocol;
     this.#server = options.server ?? null;
     this.#mode = options.mode ?? "both";
+    this.#flow = new WriteFlowControl(loop, this);
     this.#server?._attach(this);
     const waiter = options.waiter ?? null;
     loop.callSoon(() => {
@@ -316,42 +302,20 @@ export class StreamTransport extends Transport {
   }
 
   override getWriteBufferLimits(): [number, number] {
-    return [this.#low, this.#high];
+    return this.#flow.limits();
   }
 
   override setWriteBufferLimits(high?: number, low?: number): void {
-    [this.#high, this.#low] = resolveWaterMarks(high, low);
+    this.#flow.setLimits(high, low);
     this.#maybePauseProtocol();
   }
 
   #maybePauseProtocol(): void {
-    if (this.#protocolPaused || this.getWriteBufferSize() <= this.#high) return;
-    this.#protocolPaused = true;
-    try {
-      this.#protocol.pauseWriting();
-    } catch (exception) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.pauseWriting() failed",
-        exception,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#flow.maybePause(this.getWriteBufferSize(), this.#protocol);
   }
 
   #maybeResumeProtocol(): void {
-    if (!this.#protocolPaused || this.getWriteBufferSize() > this.#low) return;
-    this.#protocolPaused = false;
-    try {
-      this.#protocol.resumeWriting();
-    } catch (exception) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.resumeWriting() failed",
-        exception,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#flow.maybeResume(this.getWriteBufferSize(), this.#protocol);
   }
 
   // ---- closing ---------------------------------------------------------------
@@ -374,17 +338,7 @@ export class StreamTransport extends Transport {
   }
 
   #fatalError(error: unknown, message: string): void {
-    if (isOSError(error)) {
-      if (this.#loop.getDebug()) logger.debug(`${this}: ${message}: ${error}`);
-    } else {
-      this.#loop.callExceptionHandler({
-        message,
-        exception: error,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
-    this.#forceClose(error instanceof Error ? error : new Error(String(error)));
+    this.#forceClose(reportFatalError(this.#loop, this, this.#protocol, error, message));
   }
 
   #forceClose(error: Error | null): void {

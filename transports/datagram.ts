@@ -86,8 +86,7 @@ import { getaddrinfo, ipFamily } from "./dns.ts";
 import { type Address, toAddress, TransportSocket } from "./trsock.ts";
 import { Socket } from "./sockets.ts";
 import { copyBytes, toBytes } from "./_bytes.ts";
-import { isOSError } from "./_errors.ts";
-import { resolveWaterMarks } from "./_stream_transport.ts";
+import { reportFatalError, WriteFlowControl } from "./_flow_control.ts";
 import {
   canonicalHost,
   checkInetAddress,
@@ -205,9 +204,7 @@ class DatagramEndpointTransport extends DatagramTransport {
   #head = 0;
   #bufferSize = 0;
   #sending = false;
-  #protocolPaused = false;
-  #high = 64 * 1024;
-  #low = 16 * 1024;
+  #flow: WriteFlowControl;
 
   constructor(
     loop: EventLoop,
@@ -221,6 +218,7 @@ class DatagramEndpointTransport extends DatagramTransport {
     if (remote !== null && remote.connected) extra.peername = remote.address;
     super(extra);
     this.#loop = loop;
+    this.#flow = new WriteFlowControl(loop, this);
     this.#channel = channel;
     this.#protocol = protocol;
     this.#remote = remote;
@@ -430,7 +428,7 @@ class DatagramEndpointTransport extends DatagramTransport {
 
   /** `[low, high]`, the water marks of the send queue. */
   override getWriteBufferLimits(): [number, number] {
-    return [this.#low, this.#high];
+    return this.#flow.limits();
   }
 
   /**
@@ -438,38 +436,16 @@ class DatagramEndpointTransport extends DatagramTransport {
    * of it by default; `RangeError` unless `high >= low >= 0`.
    */
   override setWriteBufferLimits(high?: number, low?: number): void {
-    [this.#high, this.#low] = resolveWaterMarks(high, low);
+    this.#flow.setLimits(high, low);
     this.#maybePauseProtocol();
   }
 
   #maybePauseProtocol(): void {
-    if (this.#protocolPaused || this.#bufferSize <= this.#high) return;
-    this.#protocolPaused = true;
-    try {
-      this.#protocol.pauseWriting();
-    } catch (exception) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.pauseWriting() failed",
-        exception,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#flow.maybePause(this.#bufferSize, this.#protocol);
   }
 
   #maybeResumeProtocol(): void {
-    if (!this.#protocolPaused || this.#bufferSize > this.#low) return;
-    this.#protocolPaused = false;
-    try {
-      this.#protocol.resumeWriting();
-    } catch (exception) {
-      this.#loop.callExceptionHandler({
-        message: "protocol.resumeWriting() failed",
-        exception,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
+    this.#flow.maybeResume(this.#bufferSize, this.#protocol);
   }
 
   // ---- closing ------------------------------------------------------------------
@@ -491,17 +467,7 @@ class DatagramEndpointTransport extends DatagramTransport {
   }
 
   #fatalError(error: unknown, message: string): void {
-    if (isOSError(error)) {
-      if (this.#loop.getDebug()) logger.debug(`${this}: ${message}: ${error}`);
-    } else {
-      this.#loop.callExceptionHandler({
-        message,
-        exception: error,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
-    this.#forceClose(error instanceof Error ? error : new Error(String(error)));
+    this.#forceClose(reportFatalError(this.#loop, this, this.#protocol, error, message));
   }
 
   #forceClose(error: Error | null): void {
