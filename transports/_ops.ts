@@ -30,3 +30,22 @@ export function closeQuietly(resource: { close(): void }): void {
     // BadResource: already closed.
   }
 }
+
+/**
+ * Waits until a new transport's `connectionMade` ran (its `waiter` is set
+ * then), and gives `[transport, protocol]`; a cancelled wait closes the
+ * transport, as asyncio's connection methods do.
+ */
+export async function connectionMade<T extends { close(): void }, P>(
+  waiter: Future<void>,
+  transport: T,
+  protocol: P,
+): Promise<[T, P]> {
+  try {
+    await waiter;
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+  return [transport, protocol];
+}

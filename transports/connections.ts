@@ -14,7 +14,7 @@ import { StreamTransport } from "./_stream_transport.ts";
 import type { Transport } from "./transports.ts";
 import { toAddress, TransportSocket } from "./trsock.ts";
 import { Socket } from "./sockets.ts";
-import { awaitOp, closeQuietly } from "./_ops.ts";
+import { awaitOp, closeQuietly, connectionMade } from "./_ops.ts";
 import { connectSequentially, connectStaggered, interleaveAddrinfos } from "./_happy_eyeballs.ts";
 import type { SSLContext } from "./_tls_context.ts";
 import {
@@ -121,13 +121,7 @@ export async function makeTransport<P extends BaseProtocol>(
   const waiter = loop.createFuture<void>();
   if (tls !== null) return await makeTlsTransport(loop, conn, protocol, tls, waiter);
   const transport = new StreamTransport(loop, conn, protocol, { extra: connExtra(conn), waiter });
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-  return [transport, protocol];
+  return await connectionMade(waiter, transport, protocol);
 }
 
 async function makeTlsTransport<P extends BaseProtocol>(

@@ -97,6 +97,7 @@ import {
   listenDatagram,
   type Received,
 } from "./_datagram_io.ts";
+import { connectionMade } from "./_ops.ts";
 
 /** Options of `loop.createDatagramEndpoint`, Python's keyword arguments. */
 export interface CreateDatagramEndpointOptions {
@@ -689,11 +690,5 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
         `remoteAddr=${JSON.stringify(remoteAddr)} created: ${transport}`,
     );
   }
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-  return [transport, protocol];
+  return await connectionMade(waiter, transport, protocol);
 }

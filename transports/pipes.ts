@@ -11,6 +11,7 @@ import type { EventLoop } from "../loop/event_loop.ts";
 import type { BaseProtocol } from "../protocols/protocols.ts";
 import type { ReadTransport, WriteTransport } from "./transports.ts";
 import { type ByteChannel, StreamTransport } from "./_stream_transport.ts";
+import { connectionMade } from "./_ops.ts";
 
 /** What `connectReadPipe` reads: a byte stream, or an object with one as `readable`. */
 export type ReadPipe = ReadableStream<Uint8Array> | { readable: ReadableStream<Uint8Array> };
@@ -121,13 +122,7 @@ export async function makePipeTransport<P extends BaseProtocol>(
   const protocol = protocolFactory();
   const waiter = loop.createFuture<void>();
   const transport = new StreamTransport(loop, channel, protocol, { extra, waiter, mode });
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-  return [transport, protocol];
+  return await connectionMade(waiter, transport, protocol);
 }
 
 /** `loop.connectReadPipe`: reads the pipe into the protocol's `dataReceived`. */
