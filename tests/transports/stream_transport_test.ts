@@ -476,3 +476,29 @@ Deno.test("Protocol defaults do nothing, and eofReceived closes", () => {
   protocol.connectionLost(null);
   assert(!protocol.eofReceived());
 });
+
+Deno.test("large writes in turn, each after the last one flushed, arrive intact", async () => {
+  await run(async () => {
+    const { server, transport, client, serverSide } = await connectedPair(
+      () => new Recorder(),
+      () => new Recorder(),
+    );
+    const source = new Uint8Array(20 * 1024);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++) {
+      crypto.getRandomValues(source);
+      sent.push(source.slice());
+      transport.write(source); // the same buffer each time, refilled
+      if (i % 3 === 0) await serverSide.receivedAtLeast(sent.length * source.length);
+    }
+    const total = sent.length * source.length;
+    await serverSide.receivedAtLeast(total);
+    const expected = new Uint8Array(total);
+    sent.forEach((chunk, i) => expected.set(chunk, i * source.length));
+    assertEquals(await sha256(serverSide.received()), await sha256(expected));
+    transport.close();
+    await client.lost;
+    server.close();
+    await server.waitClosed();
+  });
+});
