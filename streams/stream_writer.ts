@@ -10,7 +10,10 @@ import { shield } from "../loop/shield.ts";
 import type { Transport } from "../transports/transports.ts";
 import type { SSLContext } from "../transports/_tls_context.ts";
 import type { StreamReader } from "./stream_reader.ts";
-import type { StreamReaderProtocol } from "./stream_reader_protocol.ts";
+import { StreamReaderProtocol } from "./stream_reader_protocol.ts";
+import { StreamTransport } from "../transports/_stream_transport.ts";
+import { WritableChannel } from "../transports/pipes.ts";
+import { currentEventLoop } from "../loop/_running.ts";
 
 /** Options of `StreamWriter.startTls`, Python's keyword arguments. */
 export interface StreamStartTlsOptions {
@@ -179,6 +182,86 @@ export class StreamWriter {
   }
 
   /** `await using writer = ...`: closes and waits until closed (ignoring its error). */
+  /**
+   * A writer onto a Web `WritableStream` (a file, `Deno.stdout`, a
+   * `CompressionStream`'s writable side...): `write` buffers, `drain()` waits
+   * while more than the high-water mark waits for the stream, and
+   * `close()` closes the stream once everything is written.
+   *
+   * @example
+   * ```ts
+   * import { run, StreamWriter } from "@asyncio/asyncio";
+   * await run(async () => {
+   *   const chunks: string[] = [];
+   *   const writer = StreamWriter.fromWritable(new WritableStream({
+   *     write(chunk) {
+   *       chunks.push(new TextDecoder().decode(chunk));
+   *     },
+   *   }));
+   *   writer.write(new TextEncoder().encode("hello"));
+   *   await writer.drain();
+   *   writer.close();
+   *   await writer.waitClosed();
+   *   console.log(chunks.join("")); // "hello"
+   * });
+   * ```
+   */
+  static fromWritable(writable: WritableStream<Uint8Array>, loop?: EventLoop): StreamWriter {
+    if (!(writable instanceof WritableStream)) {
+      throw new TypeError("fromWritable() takes a WritableStream");
+    }
+    const target = loop ?? currentEventLoop();
+    const protocol = new StreamReaderProtocol(null, null, target);
+    const transport = new StreamTransport(target, new WritableChannel(writable), protocol, {
+      extra: { pipe: writable },
+      mode: "write",
+    });
+    return new StreamWriter(transport, protocol, null, target);
+  }
+
+  /**
+   * The writer as a Web `WritableStream`, for `readable.pipeTo(...)`: each
+   * chunk is written and drained, so a slow connection slows the pipe;
+   * closing the stream writes EOF (half-closes a socket), aborting it
+   * aborts the connection.
+   *
+   * @example
+   * ```ts
+   * import { run, StreamWriter } from "@asyncio/asyncio";
+   * await run(async () => {
+   *   let text = "";
+   *   const writer = StreamWriter.fromWritable(new WritableStream({
+   *     write(chunk) {
+   *       text += new TextDecoder().decode(chunk);
+   *     },
+   *   }));
+   *   await new Response("piped").body!.pipeTo(writer.writable);
+   *   await writer.waitClosed();
+   *   console.log(text); // "piped"
+   * });
+   * ```
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= new WritableStream<Uint8Array>({
+      write: async (chunk) => {
+        this.write(chunk);
+        await this.drain();
+      },
+      close: async () => {
+        if (this.canWriteEof()) this.writeEof();
+        else this.close();
+        // A pipe closes at EOF; a socket stays open for reading, flushed.
+        if (this.isClosing()) await this.waitClosed();
+        else await this.drain();
+      },
+      abort: () => {
+        this.#transport.abort();
+      },
+    });
+  }
+
+  #writable: WritableStream<Uint8Array> | null = null;
+
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     try {

@@ -1,4 +1,4 @@
-import { openConnection, run, sleep, startServer, StreamReader } from "../../mod.ts";
+import { openConnection, run, sleep, startServer, StreamReader, StreamWriter } from "../../mod.ts";
 import { assert, assertEquals, assertThrows } from "../deps.ts";
 import { randomBytes, sha256 } from "../_peers.ts";
 
@@ -102,5 +102,63 @@ Deno.test("reader.readable over a live connection", async () => {
 Deno.test("StreamReader.fromReadable refuses what is not a ReadableStream", async () => {
   await run(() => {
     assertThrows(() => StreamReader.fromReadable({} as ReadableStream<Uint8Array>), TypeError);
+  });
+});
+
+Deno.test("StreamWriter.fromWritable: write, drain and close onto a WritableStream", async () => {
+  await run(async () => {
+    const received: Uint8Array[] = [];
+    let closed = false;
+    const writer = StreamWriter.fromWritable(
+      new WritableStream<Uint8Array>({
+        async write(chunk) {
+          await new Promise((resolve) => setTimeout(resolve, 0)); // a slow sink
+          received.push(chunk.slice());
+        },
+        close() {
+          closed = true;
+        },
+      }),
+    );
+    const data = randomBytes(1024 * 1024);
+    for (let i = 0; i < data.length; i += 100_000) {
+      writer.write(data.subarray(i, i + 100_000));
+      await writer.drain();
+      assert(writer.transport.getWriteBufferSize() <= 64 * 1024, "drain waited for the sink");
+    }
+    writer.close();
+    await writer.waitClosed();
+    assert(closed);
+    const total = new Uint8Array(received.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const chunk of received) {
+      total.set(chunk, at);
+      at += chunk.length;
+    }
+    assertEquals(await sha256(total), await sha256(data));
+  });
+});
+
+Deno.test("writer.writable: pipeTo a connection, half-closing it at the end", async () => {
+  await run(async () => {
+    const payload = randomBytes(512 * 1024);
+    const server = await startServer(
+      async (reader, writer) => {
+        const all = await reader.read(); // until the client's EOF
+        writer.write(new TextEncoder().encode(await sha256(all)));
+        writer.close();
+      },
+      "127.0.0.1",
+      0,
+    );
+    const [, port] = server.sockets[0].getsockname() as [string, number];
+    const [reader, writer] = await openConnection("127.0.0.1", port);
+    await new Response(payload as Uint8Array<ArrayBuffer>).body!.pipeTo(writer.writable);
+    const digest = new TextDecoder().decode(await reader.read());
+    assertEquals(digest, await sha256(payload));
+    writer.close();
+    await writer.waitClosed();
+    server.close();
+    await server.waitClosed();
   });
 });
