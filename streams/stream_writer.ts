@@ -181,7 +181,6 @@ export class StreamWriter {
     protocol._replaceWriter(this);
   }
 
-  /** `await using writer = ...`: closes and waits until closed (ignoring its error). */
   /**
    * A writer onto a Web `WritableStream` (a file, `Deno.stdout`, a
    * `CompressionStream`'s writable side...): `write` buffers, `drain()` waits
@@ -262,6 +261,7 @@ export class StreamWriter {
 
   #writable: WritableStream<Uint8Array> | null = null;
 
+  /** `await using writer = ...`: closes and waits until closed (ignoring its error). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     try {
