@@ -220,6 +220,9 @@ export class StreamTransport extends Transport {
 
   override write(data: Uint8Array): void {
     if (this.#mode === "read") throw new RuntimeError(`${this} is a read pipe: it cannot write`);
+    if (this._sendfileInProgress) {
+      throw new RuntimeError("unable to write; sendfile is in progress");
+    }
     const bytes = toBytes(data);
     if (this.#eofWritten) throw new RuntimeError("Cannot call write() after writeEof()");
     if (bytes.length === 0) return;
@@ -310,6 +313,9 @@ export class StreamTransport extends Transport {
     if (!this.canWriteEof()) {
       throw new RuntimeError(`${this.constructor.name} cannot write EOF`);
     }
+    if (this._sendfileInProgress) {
+      throw new RuntimeError("unable to write; sendfile is in progress");
+    }
     if (this.#closing || this.#eofWritten) return;
     this.#eofWritten = true;
     if (this.#mode === "write") {
@@ -358,6 +364,17 @@ export class StreamTransport extends Transport {
 
   override abort(): void {
     this.#forceClose(null);
+  }
+
+  /**
+   * @internal For sendfile: while set, sendfile writes to the connection
+   * itself and `write()`/`writeEof()` throw `RuntimeError`, as asyncio's.
+   */
+  _sendfileInProgress = false;
+
+  /** @internal For sendfile: the `Deno.Conn` this socket transport writes to, else null. */
+  _directConn(): Deno.Conn | null {
+    return this.#ownsWrites && this.#mode === "both" ? this.#channel as Deno.Conn : null;
   }
 
   /** @internal For the TLS layer and sendfile: whether a write is in flight. */

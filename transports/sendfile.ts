@@ -320,28 +320,17 @@ class TransportCopy {
   }
 }
 
-// A plain socket transport (TCP or Unix: not TLS, not a pipe, `write` not
-// replaced on the instance) writes to its extra "socket", the Deno.Conn
-// itself. For those, once the transport's buffer is empty, the file goes
+// A plain socket transport (TCP or Unix: not TLS, not a pipe) writes to a
+// Deno.Conn. For those, once the transport's buffer is empty, the file goes
 // straight to the connection, as asyncio's native sendfile goes to the
 // socket: no copy into the transport's buffer, and writes through the
 // transport meanwhile throw RuntimeError, as in asyncio.
 function directConn(transport: FlowControlled): Deno.Conn | null {
-  if (Object.getPrototypeOf(transport) !== StreamTransport.prototype) return null;
+  // A program that replaced write() on the transport is written through.
   if (Object.hasOwn(transport, "write") || Object.hasOwn(transport, "writeEof")) return null;
-  const conn = transport.getExtraInfo<Deno.Conn>("socket");
-  if (
-    conn === null || typeof conn !== "object" || typeof conn.write !== "function" ||
-    conn.remoteAddr === undefined ||
-    (conn.remoteAddr.transport !== "tcp" && conn.remoteAddr.transport !== "unix")
-  ) {
-    return null;
-  }
-  return conn;
-}
-
-function inProgress(): never {
-  throw new RuntimeError("unable to write; sendfile is in progress");
+  const conn = transport instanceof StreamTransport ? transport._directConn() : null;
+  const kind = conn?.remoteAddr?.transport;
+  return kind === "tcp" || kind === "unix" ? conn : null;
 }
 
 /** Copies the file to the connection itself, reading the next chunk while one is written. */
@@ -413,13 +402,7 @@ async function sendfileFallback(
       if (watch.lost !== null || transport.isClosing()) {
         throw connectionClosed(watch.lost?.exc ?? null);
       }
-      for (const name of ["write", "writeEof"]) {
-        Object.defineProperty(transport, name, {
-          value: inProgress,
-          configurable: true,
-          writable: true,
-        });
-      }
+      (transport as StreamTransport)._sendfileInProgress = true;
       guarded = true;
       await reader.seek(offset);
       try {
@@ -442,10 +425,7 @@ async function sendfileFallback(
     // A write still in flight (after a cancellation) ends before the
     // transport may write again.
     if (direct.writing !== null) await direct.writing.catch(noop);
-    if (guarded) {
-      delete (transport as unknown as Record<string, unknown>).write;
-      delete (transport as unknown as Record<string, unknown>).writeEof;
-    }
+    if (guarded) (transport as StreamTransport)._sendfileInProgress = false;
     watch.onChange = noop;
     if (transport.getProtocol() === watch.proxy) transport.setProtocol(original);
     try {
