@@ -27,16 +27,31 @@
  *
  * @module
  */
+import { formatRatio, machineInfo, markdownTable, median, writeJson } from "../_harness.ts";
 import {
-  commandOutput,
-  commandSucceeds,
-  findPythons,
-  formatRatio,
-  machineInfo,
-  markdownTable,
-  median,
-  writeJson,
-} from "../_harness.ts";
+  benchPath,
+  buildC,
+  findPeers,
+  findPins,
+  gitCommit,
+  isShuttingDown,
+  lastJson,
+  type Listening,
+  machineBusySeconds,
+  OUT,
+  parseKeys,
+  peerServers,
+  type Pins,
+  positive,
+  processCpuSeconds,
+  runProcess,
+  type ServerSpec as Spec,
+  startListening,
+  stopAll,
+  stopAllOnSignals,
+  stopProcess,
+  waitForQuiet,
+} from "../_procs.ts";
 
 // ---- options -----------------------------------------------------------------------
 
@@ -84,164 +99,32 @@ function parseOptions(args: string[]): Options {
     check: false,
     profile: false,
   };
-  const positive = (flag: string, value: string | undefined): number => {
-    const n = Number(value);
-    if (!(n > 0) || !Number.isFinite(n)) usage(`${flag} needs a positive number`);
-    return n;
-  };
+  const num = (flag: string, value: string | undefined) => positive(flag, value, usage);
   for (const arg of args) {
     const [flag, value] = arg.split("=", 2);
     if (flag === "--sizes") {
-      options.sizes = (value ?? "").split(",").map((s) => Math.round(positive(flag, s)));
-    } else if (flag === "--clients") options.clients = Math.round(positive(flag, value));
-    else if (flag === "--duration") options.duration = positive(flag, value);
-    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : positive(flag, value);
-    else if (flag === "--repeats") options.repeats = Math.round(positive(flag, value));
-    else if (flag === "--bulk") options.bulkBytes = Math.round(positive(flag, value));
+      options.sizes = (value ?? "").split(",").map((s) => Math.round(num(flag, s)));
+    } else if (flag === "--clients") options.clients = Math.round(num(flag, value));
+    else if (flag === "--duration") options.duration = num(flag, value);
+    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : num(flag, value);
+    else if (flag === "--repeats") options.repeats = Math.round(num(flag, value));
+    else if (flag === "--bulk") options.bulkBytes = Math.round(num(flag, value));
     else if (flag === "--no-bulk") options.bulk = false;
     else if (flag === "--no-pin") options.pin = false;
-    else if (flag === "--quiet-wait") options.quietWait = value === "0" ? 0 : positive(flag, value);
+    else if (flag === "--quiet-wait") options.quietWait = value === "0" ? 0 : num(flag, value);
     else if (flag === "--check") options.check = true;
     else if (flag === "--profile") options.profile = true;
     else if (flag === "--servers") {
-      const keys = (value ?? "").split(",");
-      for (const key of keys) {
-        if (!(SERVER_KEYS as readonly string[]).includes(key)) usage(`unknown server ${key}`);
-      }
-      options.servers = new Set(keys as ServerKey[]);
+      options.servers = parseKeys(value, SERVER_KEYS, usage);
     } else if (flag === "--help") usage();
     else usage(`unknown option ${arg}`);
   }
   return options;
 }
 
-// ---- processes -----------------------------------------------------------------------
-
-/** Every process started and not yet reaped: killed on the way out, whatever happens. */
-const children = new Set<Deno.ChildProcess>();
-/** Set on SIGINT/SIGTERM: no new process is started. */
-let shuttingDown = false;
-
-/** Spawns `command`, tracked in `children`; refuses once shutting down. */
-function spawnTracked(command: string, options: Deno.CommandOptions): Deno.ChildProcess {
-  if (shuttingDown) throw new Error("interrupted");
-  const child = new Deno.Command(command, options).spawn();
-  children.add(child);
-  return child;
-}
-
-function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // Exited already.
-  }
-}
-
-/** Ends a process: SIGTERM, then SIGKILL after `graceSeconds`. Resolves when reaped. */
-async function stopProcess(
-  child: Deno.ChildProcess,
-  graceSeconds = 3,
-): Promise<Deno.CommandStatus> {
-  killQuietly(child, "SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const killed = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      killQuietly(child, "SIGKILL");
-      resolve();
-    }, graceSeconds * 1000);
-  });
-  try {
-    await Promise.race([child.status, killed]);
-    return await child.status;
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-async function killAll(): Promise<void> {
-  while (children.size > 0) {
-    await Promise.all([...children].map((child) => stopProcess(child, 1)));
-  }
-}
-
-/** Collects a stream's text, keeping the last `limit` characters. */
-async function drain(stream: ReadableStream<Uint8Array>, sink: { text: string }, limit = 8192) {
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of stream) {
-      sink.text = (sink.text + decoder.decode(chunk, { stream: true })).slice(-limit);
-    }
-  } catch {
-    // The process went away.
-  }
-}
-
-/** Runs a command to completion (bounded by `timeoutSeconds`), tracked in `children`. */
-async function runProcess(
-  command: string,
-  args: string[],
-  timeoutSeconds: number,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawnTracked(command, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const out = { text: "" };
-  const err = { text: "" };
-  const timer = setTimeout(() => killQuietly(child, "SIGKILL"), timeoutSeconds * 1000);
-  try {
-    const [status] = await Promise.all([
-      child.status,
-      drain(child.stdout, out, 1 << 20),
-      drain(child.stderr, err),
-    ]);
-    const code = status.signal !== null ? 128 + signalNumber(status.signal) : status.code;
-    return { code, stdout: out.text, stderr: err.text };
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-function signalNumber(signal: Deno.Signal): number {
-  return ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGALRM: 14, SIGSEGV: 11 } as Record<
-    string,
-    number
-  >)[signal] ?? 0;
-}
-
 // ---- the load generator ----------------------------------------------------------------
 
-const here = new URL(".", import.meta.url);
-const LOADGEN_SOURCE = decodeURIComponent(new URL("./loadgen.c", here).pathname);
-const LOADGEN = decodeURIComponent(new URL("../out/loadgen", here).pathname);
-// The servers run from the repository's root, where deno.json is.
-const ROOT = decodeURIComponent(new URL("../../", here).pathname);
-
-async function mtime(path: string): Promise<number | null> {
-  try {
-    return (await Deno.stat(path)).mtime?.getTime() ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Compiles bench/out/loadgen when it is missing or older than its source. */
-async function buildLoadgen(): Promise<void> {
-  const source = await mtime(LOADGEN_SOURCE);
-  const binary = await mtime(LOADGEN);
-  if (binary !== null && source !== null && binary >= source) return;
-  await Deno.mkdir(decodeURIComponent(new URL("../out/", here).pathname), { recursive: true });
-  console.error(`compiling ${LOADGEN}`);
-  const result = await runProcess("cc", ["-O2", "-o", LOADGEN, LOADGEN_SOURCE], 120);
-  if (result.code !== 0) {
-    throw new Error(`cc -O2 -o ${LOADGEN} ${LOADGEN_SOURCE} failed:\n${result.stderr}`);
-  }
-}
+let LOADGEN = "";
 
 /** What the load generator prints. */
 interface LoadResult {
@@ -268,120 +151,24 @@ interface LoadResult {
 
 // ---- the servers ------------------------------------------------------------------------
 
-interface ServerSpec {
-  key: ServerKey;
-  label: string;
-  command: string;
-  args: string[];
-  version: string;
-}
-
-interface RunningServer {
-  child: Deno.ChildProcess;
-  port: number;
-  stderr: { text: string };
-}
+type ServerSpec = Spec<ServerKey>;
 
 async function startServer(
   spec: ServerSpec,
   sink: boolean,
   pin: string[],
   extraDenoFlags: string[] = [],
-): Promise<RunningServer> {
-  const args = [...spec.args];
-  if (extraDenoFlags.length > 0) args.splice(1, 0, ...extraDenoFlags); // after "run"
-  if (sink) args.push("--sink");
-  const [command, ...rest] = [...pin, spec.command, ...args];
-  const child = spawnTracked(command, {
-    args: rest,
-    cwd: ROOT,
-    env: { NO_COLOR: "1" }, // plain error messages in the report
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const stderr = { text: "" };
-  drain(child.stderr, stderr);
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no LISTENING line within 30 s")), 30_000);
-  });
-  try {
-    for (;;) {
-      const { value, done } = await Promise.race([reader.read(), timeout]);
-      if (done) throw new Error("exited before listening");
-      seen += value;
-      const match = /^LISTENING (\d+)$/m.exec(seen);
-      if (match !== null) {
-        // Keep reading stdout, so that the server never blocks on a full pipe.
-        (async () => {
-          try {
-            while (!(await reader.read()).done) { /* discard */ }
-          } catch {
-            // The process went away.
-          }
-        })();
-        return { child, port: Number(match[1]), stderr };
-      }
-    }
-  } catch (error) {
-    await stopProcess(child, 1);
-    throw new Error(
-      `${spec.label} server: ${(error as Error).message}: ${(seen + stderr.text).trim()}`,
-    );
-  } finally {
-    clearTimeout(timer);
-  }
+): Promise<Listening> {
+  const command = [...spec.command];
+  if (extraDenoFlags.length > 0) command.splice(2, 0, ...extraDenoFlags); // after "deno run"
+  if (sink) command.push("--sink");
+  return await startListening([...pin, ...command], `${spec.label} server`);
 }
 
 // ---- CPU accounting ---------------------------------------------------------------------
 
 // Set from --quiet-wait: how long each run may wait for a quiet machine.
 let quietWaitSeconds = 10;
-
-// USER_HZ, the unit of /proc/stat and /proc/PID/stat (100 on Linux).
-const CLK_TCK = 100;
-
-/** The machine's busy CPU time so far (all CPUs, without steal), in seconds. */
-async function machineBusySeconds(): Promise<number | undefined> {
-  try {
-    const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0];
-    const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user + nice + system + irq + softirq) / CLK_TCK;
-  } catch {
-    return undefined; // not Linux
-  }
-}
-
-/** A process's CPU time so far (user + system, every thread), in seconds. */
-async function processCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Waits (up to `maxSeconds`) until the machine's other processes keep less
- * than DISTURBED_CPUS busy over half a second; returns what they used last.
- */
-async function waitForQuiet(maxSeconds: number): Promise<number | undefined> {
-  const deadline = performance.now() + maxSeconds * 1000;
-  for (;;) {
-    const b0 = await machineBusySeconds();
-    const t0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const b1 = await machineBusySeconds();
-    if (b0 === undefined || b1 === undefined) return undefined;
-    const others = (b1 - b0) / ((performance.now() - t0) / 1000);
-    if (others <= DISTURBED_CPUS || performance.now() >= deadline) return others;
-  }
-}
 
 /**
  * Runs the load generator against `server` and parses its JSON, adding
@@ -390,16 +177,18 @@ async function waitForQuiet(maxSeconds: number): Promise<number | undefined> {
  * with other work measures that work too).
  */
 async function runLoadgen(
-  server: RunningServer,
+  server: Listening,
   args: string[],
   pins: Pins,
   timeoutSeconds: number,
 ): Promise<LoadResult> {
-  const [command, ...rest] = [...pins.loadgen, LOADGEN, ...args, ...pins.loadgenFlags];
   const busy0 = await machineBusySeconds();
   const server0 = await processCpuSeconds(server.child.pid);
   const t0 = performance.now();
-  const run = await runProcess(command, rest, timeoutSeconds);
+  const run = await runProcess(
+    [...pins.client, LOADGEN, ...args, ...pins.clientFlags],
+    timeoutSeconds,
+  );
   const wall = (performance.now() - t0) / 1000;
   const server1 = await processCpuSeconds(server.child.pid);
   const busy1 = await machineBusySeconds();
@@ -412,7 +201,7 @@ async function runLoadgen(
   }
   let result: LoadResult;
   try {
-    result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as LoadResult;
+    result = lastJson<LoadResult>(run.stdout);
   } catch {
     throw new Error(`loadgen printed no JSON: ${run.stdout.trim()}`);
   }
@@ -428,6 +217,18 @@ async function runLoadgen(
   return result;
 }
 
+/** The load generator's arguments for a ping-pong run at `size`. */
+function pingPongArgs(options: Options, size: number): (port: number) => string[] {
+  return (port) => [
+    "127.0.0.1",
+    String(port),
+    String(options.clients),
+    String(size),
+    String(options.duration),
+    `--warmup=${options.warmup}`,
+  ];
+}
+
 /** Starts a server, runs the load generator against it, stops the server. */
 async function measure(
   spec: ServerSpec,
@@ -441,7 +242,7 @@ async function measure(
     graceSeconds?: number;
   },
 ): Promise<LoadResult> {
-  if (quietWaitSeconds > 0) await waitForQuiet(quietWaitSeconds);
+  if (quietWaitSeconds > 0) await waitForQuiet(quietWaitSeconds, DISTURBED_CPUS);
   const server = await startServer(spec, options.sink, options.pins.server, options.denoFlags);
   try {
     return await runLoadgen(server, loadArgs(server.port), options.pins, options.timeoutSeconds);
@@ -454,89 +255,31 @@ async function measure(
   }
 }
 
-interface Pins {
-  /** The load generator's command prefix (taskset). */
-  loadgen: string[];
-  /** Flags of the load generator: `--spin` when it has a CPU of its own. */
-  loadgenFlags: string[];
-  /** The servers' command prefix (taskset). */
-  server: string[];
-  note: string;
-}
-
-async function findPins(wanted: boolean): Promise<Pins> {
-  const none = (note: string): Pins => ({ loadgen: [], loadgenFlags: [], server: [], note });
-  if (!wanted) return none("not pinned (--no-pin)");
-  if (navigator.hardwareConcurrency < 2) return none("not pinned: fewer than 2 CPUs");
-  const ok = await commandSucceeds("taskset", ["-c", "0", "true"]) &&
-    await commandSucceeds("taskset", ["-c", "1", "true"]);
-  if (!ok) return none("not pinned: taskset missing or CPUs 0 and 1 not available");
-  return {
-    loadgen: ["taskset", "-c", "0"],
-    // With a CPU of its own, the load generator polls without sleeping: an
-    // idle vCPU halts, and waking it up again costs a VM exit per message.
-    loadgenFlags: ["--spin"],
-    server: ["taskset", "-c", "1"],
-    note: "load generator on CPU 0 (taskset -c 0, busy-polling with --spin), " +
-      "server on CPU 1 (taskset -c 1)",
-  };
-}
-
 async function findServers(options: Options, notes: string[]): Promise<ServerSpec[]> {
-  const deno = Deno.execPath();
-  const path = (name: string) => decodeURIComponent(new URL(name, here).pathname);
+  const deno = [Deno.execPath(), "run", "--allow-net"];
   const denoVersion = `Deno ${Deno.version.deno}`;
+  const peers = await findPeers(options.servers.has("uvloop"));
+  notes.push(...peers.notes.filter((n) => !n.includes("--no-uvloop")));
   const specs: ServerSpec[] = [
     {
       key: "asyncio",
       label: "this library",
-      command: deno,
-      args: ["run", "--allow-net", path("asyncio_server.ts")],
+      command: [...deno, benchPath("echo/asyncio_server.ts")],
       version: `${denoVersion} @asyncio/asyncio`,
     },
     {
       key: "raw",
       label: "raw Deno",
-      command: deno,
-      args: ["run", "--allow-net", path("raw_deno_server.ts")],
+      command: [...deno, benchPath("echo/raw_deno_server.ts")],
       version: denoVersion,
     },
+    ...peerServers(peers, {
+      node: benchPath("echo/node_server.mjs"),
+      python: benchPath("echo/py_server.py"),
+    }),
   ];
-  const nodeVersion = await commandOutput("node", ["--version"]);
-  if (/^v\d+/.test(nodeVersion)) {
-    specs.push({
-      key: "node",
-      label: "Node",
-      command: "node",
-      args: [path("node_server.mjs")],
-      version: `Node ${nodeVersion}`,
-    });
-  } else {
-    notes.push("Node skipped: `node --version` did not run");
-  }
-  const pythons = await findPythons(options.servers.has("uvloop"));
-  notes.push(...pythons.notes.filter((n) => !n.includes("--no-uvloop")));
-  if (pythons.cpython !== null) {
-    specs.push({
-      key: "cpython",
-      label: "CPython",
-      command: pythons.cpython.command,
-      args: [path("py_server.py")],
-      version: `CPython ${pythons.cpython.version} asyncio`,
-    });
-  }
-  if (pythons.uvloop !== null) {
-    specs.push({
-      key: "uvloop",
-      label: "uvloop",
-      command: pythons.uvloop.command,
-      args: [path("py_server.py"), "--uvloop"],
-      version: pythons.uvloop.version,
-    });
-  }
   return specs.filter((spec) => options.servers.has(spec.key));
 }
-
 // ---- the benchmark ----------------------------------------------------------------------
 
 /** Each server's runs at one size (or the bulk transfer). */
@@ -724,11 +467,6 @@ function interference(report: Report): string {
   return lines.join("\n") + "\n";
 }
 
-async function gitCommit(): Promise<string> {
-  const out = await commandOutput("git", ["-C", ROOT, "describe", "--always", "--dirty"]);
-  return /^[0-9a-f]{7,}(-dirty)?$/.test(out) ? out : "";
-}
-
 async function runBenchmark(options: Options): Promise<Report> {
   const notes: string[] = [];
   const pins = await findPins(options.pin);
@@ -741,7 +479,7 @@ async function runBenchmark(options: Options): Promise<Report> {
     servers: Object.fromEntries(
       specs.map((
         s,
-      ) => [s.key, { label: s.label, version: s.version, command: [s.command, ...s.args] }]),
+      ) => [s.key, { label: s.label, version: s.version, command: s.command }]),
     ),
     pinning: pins.note,
     options: {
@@ -772,14 +510,7 @@ async function runBenchmark(options: Options): Promise<Report> {
         try {
           const result = await measure(
             spec,
-            (port) => [
-              "127.0.0.1",
-              String(port),
-              String(options.clients),
-              String(size),
-              String(options.duration),
-              `--warmup=${options.warmup}`,
-            ],
+            pingPongArgs(options, size),
             { sink: false, pins, timeoutSeconds },
           );
           cell.runs.push(result);
@@ -787,7 +518,7 @@ async function runBenchmark(options: Options): Promise<Report> {
             `echo ${formatSizeBytes(size)} ${spec.label}: ${Math.round(result.rps)} req/s`,
           );
         } catch (error) {
-          if (shuttingDown) throw error;
+          if (isShuttingDown()) throw error;
           const message = (error as Error).message;
           cell.errors.push(message);
           notes.push(`echo ${formatSizeBytes(size)} on ${spec.label} failed: ${message}`);
@@ -813,7 +544,7 @@ async function runBenchmark(options: Options): Promise<Report> {
               `${Math.round(result.mib_per_s)} MiB/s`,
           );
         } catch (error) {
-          if (shuttingDown) throw error;
+          if (isShuttingDown()) throw error;
           const message = (error as Error).message;
           cell.errors.push(message);
           notes.push(`bulk on ${spec.label} failed: ${message}`);
@@ -833,7 +564,7 @@ async function runBenchmark(options: Options): Promise<Report> {
  * the timed one, each on a fresh connection.
  */
 async function measureBulk(spec: ServerSpec, bytes: number, pins: Pins): Promise<LoadResult> {
-  if (quietWaitSeconds > 0) await waitForQuiet(quietWaitSeconds);
+  if (quietWaitSeconds > 0) await waitForQuiet(quietWaitSeconds, DISTURBED_CPUS);
   const server = await startServer(spec, true, pins.server);
   try {
     const timeout = 60 + bytes / (10 * 1024 * 1024);
@@ -859,7 +590,7 @@ async function runProfile(options: Options): Promise<void> {
   const pins = await findPins(options.pin);
   const notes: string[] = [];
   const specs = await findServers({ ...options, servers: new Set(["asyncio", "raw"]) }, notes);
-  const outDir = decodeURIComponent(new URL("../out/prof/echo/", here).pathname);
+  const outDir = `${OUT}prof/echo/`;
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   const files: string[] = [];
   const timeoutSeconds = options.warmup + options.duration + 60;
@@ -874,14 +605,7 @@ async function runProfile(options: Options): Promise<void> {
       const dir = `${outDir}${spec.key}-${size}`;
       const result = await measure(
         spec,
-        (port) => [
-          "127.0.0.1",
-          String(port),
-          String(options.clients),
-          String(size),
-          String(options.duration),
-          `--warmup=${options.warmup}`,
-        ],
+        pingPongArgs(options, size),
         {
           sink: false,
           pins,
@@ -911,8 +635,7 @@ async function runProfile(options: Options): Promise<void> {
     }
   }
   const summary = await runProcess(
-    "node",
-    [decodeURIComponent(new URL("./cpuprofile_summary.mjs", here).pathname), ...files],
+    ["node", benchPath("echo/cpuprofile_summary.mjs"), ...files],
     120,
   );
   console.log(summary.stdout);
@@ -924,13 +647,13 @@ async function runProfile(options: Options): Promise<void> {
 async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
   quietWaitSeconds = options.quietWait;
-  await buildLoadgen();
+  LOADGEN = await buildC("echo/loadgen.c", "loadgen");
   if (options.profile) {
     await runProfile(options);
     return 0;
   }
   const report = await runBenchmark(options);
-  const out = decodeURIComponent(new URL("../out/echo.json", here).pathname);
+  const out = `${OUT}echo.json`;
   await writeJson(out, report);
   const servers = Object.values(report.servers).map((s) => `${s.label}: ${s.version}`);
   const header = [
@@ -958,21 +681,15 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
-  const onSignal = () => {
-    shuttingDown = true;
-    killAll().finally(() => Deno.exit(130));
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  const removeSignalListeners = stopAllOnSignals();
   let code = 1;
   try {
     code = await main();
   } catch (error) {
     console.error(error);
   } finally {
-    await killAll();
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    await stopAll();
+    removeSignalListeners();
   }
   Deno.exit(code);
 }

@@ -20,6 +20,7 @@ import {
   type WorkloadResult,
   writeJson,
 } from "../_harness.ts";
+import { OUT } from "../_procs.ts";
 import { executorSuite } from "./suite.ts";
 
 let repeats = 3;
@@ -90,7 +91,7 @@ const pythons = await findPythons(withUvloop);
 for (const note of pythons.notes) console.log(`note: ${note}`);
 const report = await runSuite(executorSuite, { repeats, scale, pythons });
 const partial = scale !== 1;
-const json = new URL(`../out/executor${partial ? ".partial" : ""}.json`, import.meta.url);
+const json = `${OUT}executor${partial ? ".partial" : ""}.json`;
 await writeJson(json, report);
 const header = `${report.runtimes.ours} vs ${report.runtimes.cpython ?? "(no CPython)"}` +
   ` vs ${report.runtimes.uvloop ?? "(no uvloop)"}; ` +
@@ -101,7 +102,7 @@ const header = `${report.runtimes.ours} vs ${report.runtimes.cpython ?? "(no CPy
 const legend = "ratio = CPython's time / ours (>1: this library is faster); " +
   "for the speed-up row, our speed-up / CPython's.";
 const text = `${header}\n\n${reportTable(report)}\n\n${extraTable(report)}\n\n${legend}\n`;
-await Deno.writeTextFile(new URL(json.href.replace(/\.json$/, ".md")), text);
+await Deno.writeTextFile(json.replace(/\.json$/, ".md"), text);
 console.log(`\n## executor\n\n${text}`);
 for (const note of report.notes) console.log(`note: ${note}`);
-console.log(`written: ${decodeURIComponent(json.pathname)}`);
+console.log(`written: ${json}`);

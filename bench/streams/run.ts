@@ -6,7 +6,7 @@
  * lines, here and in CPython. One run; writes `bench/out/streams.json`.
  *
  * ```sh
- * deno run -A bench/streams/run.ts [--seconds=3]
+ * deno run -A bench/streams/run.ts [--seconds=3] [--warmup=1] [--readline-bytes=104857600]
  * ```
  *
  * Targets (the streams issue): at least 0.8 times raw Deno's echo rate, at
@@ -14,139 +14,141 @@
  *
  * @module
  */
+import { machineInfo, writeJson } from "../_harness.ts";
+import {
+  benchPath,
+  buildC,
+  findPeers,
+  findPins,
+  lastJson,
+  OUT,
+  peerServers,
+  type Pins,
+  runProcess,
+  startListening,
+  stopAll,
+  stopProcess,
+} from "../_procs.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const OUT = `${ROOT}bench/out`;
-const LOADGEN = `${OUT}/loadgen`;
-const seconds = Number(
-  Deno.args.find((a) => a.startsWith("--seconds="))?.slice("--seconds=".length) ?? 3,
-);
-
-async function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  const output = await new Deno.Command(cmd, { args, cwd: ROOT, stdin: "null" }).output();
-  return { code: output.code, out: new TextDecoder().decode(output.stdout) };
+function usage(): never {
+  console.error(
+    "usage: deno run -A bench/streams/run.ts [--seconds=3] [--warmup=1] " +
+      "[--readline-bytes=104857600]",
+  );
+  Deno.exit(2);
 }
 
-async function have(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    return (await run(cmd, args)).code === 0;
-  } catch {
-    return false;
-  }
+for (const arg of Deno.args) {
+  if (!/^--(seconds|warmup|readline-bytes)=/.test(arg)) usage();
 }
 
-async function ensureLoadgen(): Promise<void> {
-  await Deno.mkdir(OUT, { recursive: true });
-  const source = `${ROOT}bench/echo/loadgen.c`;
-  const built = await Deno.stat(LOADGEN).catch(() => null);
-  if (built && built.mtime! >= (await Deno.stat(source)).mtime!) return;
-  const cc = await run("cc", ["-O2", "-o", LOADGEN, source]);
-  if (cc.code !== 0) throw new Error("could not build the load generator (cc)");
+function option(name: string, fallback: number): number {
+  const value = Deno.args.findLast((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = Number(value ?? fallback);
+  if (!(n >= 0) || !Number.isFinite(n)) usage();
+  return n;
 }
-
-const pin = await have("taskset", ["-c", "0", "true"]);
-const uvloop = await have("/usr/bin/python3", ["-c", "import uvloop"]);
+const seconds = option("seconds", 3);
+const warmup = option("warmup", 1);
+const readlineBytes = option("readline-bytes", 100 * 1024 * 1024);
 
 interface Server {
   label: string;
-  cmd: string;
-  args: string[];
+  command: string[];
 }
 
-const servers: Server[] = [
-  {
-    label: "this library (streams)",
-    cmd: Deno.execPath(),
-    args: ["run", "-A", "bench/streams/streams_server.ts"],
-  },
-  { label: "raw Deno", cmd: Deno.execPath(), args: ["run", "-A", "bench/echo/raw_deno_server.ts"] },
-  { label: "Node net", cmd: "node", args: ["bench/echo/node_server.mjs"] },
-  { label: "CPython streams", cmd: "python3", args: ["bench/streams/py_streams_server.py"] },
-];
-if (uvloop) {
-  servers.push({
-    label: "uvloop streams",
-    cmd: "/usr/bin/python3",
-    args: ["bench/streams/py_streams_server.py", "--uvloop"],
-  });
-}
-
-async function echoRate(server: Server): Promise<number> {
-  const [cmd, args] = pin
-    ? ["taskset", ["-c", "1", server.cmd, ...server.args]]
-    : [server.cmd, server.args];
-  const child = new Deno.Command(cmd as string, {
-    args: args as string[],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+async function echoRate(server: Server, loadgen: string, pins: Pins): Promise<number> {
+  const child = await startListening([...pins.server, ...server.command], server.label);
   try {
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!/LISTENING (\d+)/.test(text)) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error(`${server.label} exited before listening`);
-      text += value;
+    const loadArgs = ["127.0.0.1", String(child.port), "10", "1024", String(seconds)];
+    const result = await runProcess(
+      [...pins.client, loadgen, ...loadArgs, `--warmup=${warmup}`, ...pins.clientFlags],
+      seconds + warmup + 60,
+    );
+    if (result.code !== 0) {
+      throw new Error(`loadgen failed against ${server.label}: ${result.stderr.trim()}`);
     }
-    lines.releaseLock();
-    const port = /LISTENING (\d+)/.exec(text)![1];
-    const loadArgs = ["127.0.0.1", port, "10", "1024", String(seconds), "--warmup=1"];
-    const result = pin
-      ? await run("taskset", ["-c", "0", LOADGEN, ...loadArgs, "--spin"])
-      : await run(LOADGEN, loadArgs);
-    if (result.code !== 0) throw new Error(`loadgen failed against ${server.label}`);
-    return JSON.parse(result.out.trim().split("\n").at(-1)!).rps;
+    return lastJson<{ rps: number }>(result.stdout).rps;
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // exited
-    }
-    await child.status;
-    await child.stdout.cancel().catch(() => {});
+    await stopProcess(child.child);
   }
 }
 
-await ensureLoadgen();
-const rates: Record<string, number> = {};
-for (const server of servers) {
-  rates[server.label] = await echoRate(server);
-  console.log(`${server.label}: ${Math.round(rates[server.label])} req/s`);
+/** Runs a readline script and parses what it prints. */
+async function readline(command: string[]): Promise<{ mb_per_s: number } | null> {
+  const result = await runProcess([...command, String(readlineBytes)], 600);
+  if (result.code !== 0) {
+    console.error(`${command.join(" ")} failed: ${result.stderr.trim()}`);
+    return null;
+  }
+  return lastJson<{ mb_per_s: number }>(result.stdout);
 }
 
-const ours = JSON.parse(
-  (await run(Deno.execPath(), ["run", "-A", "bench/streams/readline.ts"])).out,
-);
-const cpython = JSON.parse((await run("python3", ["bench/streams/readline.py"])).out);
-const uv = uvloop
-  ? JSON.parse((await run("/usr/bin/python3", ["bench/streams/readline.py", "--uvloop"])).out)
-  : null;
+async function main(): Promise<void> {
+  const loadgen = await buildC("echo/loadgen.c", "loadgen");
+  const pins = await findPins(true);
+  const peers = await findPeers(true);
+  for (const note of peers.notes) console.error(`note: ${note}`);
+  const deno = [Deno.execPath(), "run", "-A"];
+  const servers: Server[] = [
+    { label: "this library (streams)", command: [...deno, benchPath("streams/streams_server.ts")] },
+    { label: "raw Deno", command: [...deno, benchPath("echo/raw_deno_server.ts")] },
+    ...peerServers(
+      peers,
+      {
+        node: benchPath("echo/node_server.mjs"),
+        python: benchPath("streams/py_streams_server.py"),
+      },
+      { node: "Node net", cpython: "CPython streams", uvloop: "uvloop streams" },
+    ),
+  ];
 
-const lib = rates["this library (streams)"];
-const fmt = (n: number) => `${(n / 1000).toFixed(1)}k`;
-const lines = [
-  `Streams echo, 10 clients, 1 KiB ping-pong, ${seconds} s after 1 s of warm-up` +
-  (pin ? "; load generator on CPU 0, server on CPU 1 (taskset)" : "") + ".",
-  "",
-  "| this library | raw Deno | Node net | CPython streams | uvloop streams | vs raw Deno (≥0.8) | vs CPython (≥2) |",
-  "|---|---|---|---|---|---|---|",
-  `| ${fmt(lib)} | ${fmt(rates["raw Deno"])} | ${fmt(rates["Node net"])} | ${
-    fmt(rates["CPython streams"])
-  } | ${uvloop ? fmt(rates["uvloop streams"]) : "—"} | ${(lib / rates["raw Deno"]).toFixed(2)}× | ${
-    (lib / rates["CPython streams"]).toFixed(2)
-  }× |`,
-  "",
-  "| readline, 100 MiB of 80-byte lines | this library | CPython | uvloop | target |",
-  "|---|---|---|---|---|",
-  `| MB/s | ${ours.mb_per_s.toFixed(0)} | ${cpython.mb_per_s.toFixed(0)} | ${
-    uv ? uv.mb_per_s.toFixed(0) : "—"
-  } | ≥200 |`,
-];
-console.log("\n" + lines.join("\n"));
-await Deno.writeTextFile(
-  `${OUT}/streams.json`,
-  JSON.stringify({ echo_rps: rates, readline: { ours, cpython, uvloop: uv } }, null, 2),
-);
-await Deno.writeTextFile(`${OUT}/streams.md`, lines.join("\n") + "\n");
+  const rates: Record<string, number> = {};
+  for (const server of servers) {
+    rates[server.label] = await echoRate(server, loadgen, pins);
+    console.log(`${server.label}: ${Math.round(rates[server.label])} req/s`);
+  }
+
+  const py = benchPath("streams/readline.py");
+  const ours = await readline([...deno, benchPath("streams/readline.ts")]);
+  const cpython = peers.cpython ? await readline([peers.cpython.command, py]) : null;
+  const uv = peers.uvloop ? await readline([peers.uvloop.command, py, "--uvloop"]) : null;
+
+  const lib = rates["this library (streams)"];
+  const fmt = (n: number | undefined) => n === undefined ? "—" : `${(n / 1000).toFixed(1)}k`;
+  const times = (n: number | undefined) => n === undefined ? "—" : `${(lib / n).toFixed(2)}×`;
+  const mbs = (r: { mb_per_s: number } | null) => r ? r.mb_per_s.toFixed(0) : "—";
+  const lines = [
+    `Streams echo, 10 clients, 1 KiB ping-pong, ${seconds} s after ${warmup} s of warm-up; ` +
+    `${pins.note}.`,
+    "",
+    "| this library | raw Deno | Node net | CPython streams | uvloop streams | vs raw Deno (≥0.8) | vs CPython (≥2) |",
+    "|---|---|---|---|---|---|---|",
+    `| ${fmt(lib)} | ${fmt(rates["raw Deno"])} | ${fmt(rates["Node net"])} | ${
+      fmt(rates["CPython streams"])
+    } | ${fmt(rates["uvloop streams"])} | ${times(rates["raw Deno"])} | ${
+      times(rates["CPython streams"])
+    } |`,
+    "",
+    `| readline, ${readlineBytes} bytes of 80-byte lines | this library | CPython | uvloop | target |`,
+    "|---|---|---|---|---|",
+    `| MB/s | ${mbs(ours)} | ${mbs(cpython)} | ${mbs(uv)} | ≥200 |`,
+  ];
+  console.log("\n" + lines.join("\n"));
+  await writeJson(`${OUT}streams.json`, {
+    benchmark: "streams",
+    date: new Date().toISOString(),
+    machine: await machineInfo(),
+    pinning: pins.note,
+    options: { seconds, warmup, readlineBytes },
+    echo_rps: rates,
+    readline: { ours, cpython, uvloop: uv },
+  });
+  await Deno.writeTextFile(`${OUT}streams.md`, lines.join("\n") + "\n");
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+}

@@ -20,8 +20,6 @@
  * @module
  */
 import {
-  commandOutput,
-  findPythons,
   formatRatio,
   formatSeconds,
   machineInfo,
@@ -31,6 +29,7 @@ import {
   type SideOutcome,
   writeJson,
 } from "../_harness.ts";
+import { findPeers, OUT } from "../_procs.ts";
 
 const SIDE_KEYS = ["asyncio", "raw", "node", "cpython"] as const;
 type SideKey = typeof SIDE_KEYS[number];
@@ -144,14 +143,10 @@ function formatBytesShort(n: number): string {
 
 if (import.meta.main) {
   const options = parseOptions(Deno.args);
-  const pythons = await findPythons(false);
-  const python = pythons.cpython?.command ?? null;
-  const nodeVersion = await commandOutput("node", ["--version"]);
-  const notes: string[] = pythons.notes.filter((n) => !n.startsWith("uvloop"));
-  if (!nodeVersion.startsWith("v")) {
-    options.sides.delete("node");
-    notes.push("Node skipped: `node --version` did not run");
-  }
+  const peers = await findPeers(false);
+  const python = peers.cpython?.command ?? null;
+  const notes: string[] = peers.notes.filter((n) => !n.startsWith("uvloop"));
+  if (peers.node === null) options.sides.delete("node");
   const rows: Row[] = [];
   const results: Record<string, Partial<Record<SideKey, unknown>>> = {};
   for (const workload of WORKLOADS) {
@@ -232,16 +227,15 @@ if (import.meta.main) {
     runtimes: {
       ours: `Deno ${Deno.version.deno} @asyncio/asyncio`,
       raw: `Deno ${Deno.version.deno} Deno.Command`,
-      node: nodeVersion.startsWith("v") ? `Node ${nodeVersion} child_process` : null,
-      cpython: pythons.cpython && `CPython ${pythons.cpython.version} asyncio`,
+      node: peers.node && `Node ${peers.node.version} child_process`,
+      cpython: peers.cpython && `CPython ${peers.cpython.version} asyncio`,
     },
     repeats: options.repeats,
     notes,
     results,
     rows,
   };
-  const outDir = new URL("../out/", import.meta.url);
-  await writeJson(new URL("subprocess.json", outDir), report);
-  await Deno.writeTextFile(new URL("subprocess.md", outDir), table + "\n");
+  await writeJson(`${OUT}subprocess.json`, report);
+  await Deno.writeTextFile(`${OUT}subprocess.md`, table + "\n");
   if (options.check && rows.some((r) => r.targets.some((t) => t.met === false))) Deno.exit(1);
 }

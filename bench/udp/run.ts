@@ -30,16 +30,28 @@
  *
  * @module
  */
+import { formatBytes, formatRatio, machineInfo, markdownTable, writeJson } from "../_harness.ts";
 import {
-  commandOutput,
-  commandSucceeds,
-  findPythons,
-  formatBytes,
-  formatRatio,
-  machineInfo,
-  markdownTable,
-  writeJson,
-} from "../_harness.ts";
+  benchPath,
+  BUILD_DIR,
+  buildC,
+  findPeers,
+  findPins,
+  killQuietly,
+  lastJson,
+  type Listening,
+  OUT,
+  parseKeys,
+  peerServers,
+  type Pins,
+  positive,
+  processCpuSeconds,
+  runProcess,
+  type ServerSpec as Spec,
+  startListening,
+  stopAll,
+  stopProcess,
+} from "../_procs.ts";
 
 const SERVER_KEYS = ["asyncio", "raw", "raw-pipelined", "node", "cpython", "uvloop"] as const;
 type ServerKey = typeof SERVER_KEYS[number];
@@ -78,28 +90,20 @@ function parseOptions(args: string[]): Options {
     through: false,
     pin: true,
   };
-  const positive = (flag: string, value: string | undefined): number => {
-    const n = Number(value);
-    if (!(n > 0) || !Number.isFinite(n)) usage(`${flag} needs a positive number`);
-    return n;
-  };
+  const num = (flag: string, value: string | undefined) => positive(flag, value, usage);
   for (const arg of args) {
     const [flag, value] = arg.split("=", 2);
     if (flag === "--sizes") {
-      options.sizes = (value ?? "").split(",").map((s) => Math.round(positive(flag, s)));
-    } else if (flag === "--window") options.window = Math.round(positive(flag, value));
-    else if (flag === "--duration") options.duration = positive(flag, value);
-    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : positive(flag, value);
-    else if (flag === "--sendfile") options.sendfileBytes = Math.round(positive(flag, value));
+      options.sizes = (value ?? "").split(",").map((s) => Math.round(num(flag, s)));
+    } else if (flag === "--window") options.window = Math.round(num(flag, value));
+    else if (flag === "--duration") options.duration = num(flag, value);
+    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : num(flag, value);
+    else if (flag === "--sendfile") options.sendfileBytes = Math.round(num(flag, value));
     else if (flag === "--no-sendfile") options.sendfile = false;
     else if (flag === "--through") options.through = true;
     else if (flag === "--no-pin") options.pin = false;
     else if (flag === "--servers") {
-      const keys = (value ?? "").split(",");
-      for (const key of keys) {
-        if (!(SERVER_KEYS as readonly string[]).includes(key)) usage(`unknown server ${key}`);
-      }
-      options.servers = new Set(keys as ServerKey[]);
+      options.servers = parseKeys(value, SERVER_KEYS, usage);
     } else if (flag === "--help") usage();
     else usage(`unknown option ${arg}`);
   }
@@ -108,157 +112,18 @@ function parseOptions(args: string[]): Options {
 
 // ---- processes ---------------------------------------------------------------------
 
-const here = new URL(".", import.meta.url);
-const path = (relative: string) => decodeURIComponent(new URL(relative, here).pathname);
-const ROOT = path("../../");
-const OUT = path("../out/");
-const LOADGEN_SOURCE = path("./loadgen.c");
-const LOADGEN = path("../out/udp_loadgen");
-
-const children = new Set<Deno.ChildProcess>();
-
-function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // Exited already.
-  }
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  kill(child, "SIGTERM");
-  const timer = setTimeout(() => kill(child, "SIGKILL"), 3000);
-  try {
-    await child.status;
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }) {
-  try {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      sink.text = (sink.text + chunk).slice(-65536);
-    }
-  } catch {
-    // The process went away.
-  }
-}
-
-interface Started {
-  child: Deno.ChildProcess;
-  port: number;
-  stdout: { text: string };
-  stderr: { text: string };
-  done: Promise<void>;
-}
-
-/** Starts a process that prints `LISTENING <port>`, and waits for that line. */
-async function startListening(command: string[], label: string): Promise<Started> {
-  const [program, ...args] = command;
-  const child = new Deno.Command(program, {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  children.add(child);
-  const stdout = { text: "" };
-  const stderr = { text: "" };
-  const done = Promise.all([collect(child.stdout, stdout), collect(child.stderr, stderr)]).then(
-    () => {},
-  );
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const match = /^LISTENING (\d+)$/m.exec(stdout.text);
-    if (match !== null) return { child, port: Number(match[1]), stdout, stderr, done };
-    if (performance.now() > deadline || stderr.text.includes("error")) {
-      await stop(child);
-      throw new Error(`${label}: not listening: ${stdout.text}${stderr.text}`.trim());
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function runToEnd(command: string[], timeoutSeconds: number) {
-  const [program, ...args] = command;
-  const child = new Deno.Command(program, {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  children.add(child);
-  const stdout = { text: "" };
-  const stderr = { text: "" };
-  const timer = setTimeout(() => kill(child, "SIGKILL"), timeoutSeconds * 1000);
-  try {
-    const [status] = await Promise.all([
-      child.status,
-      collect(child.stdout, stdout),
-      collect(child.stderr, stderr),
-    ]);
-    return { code: status.code, stdout: stdout.text, stderr: stderr.text };
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-function lastJson(text: string): Record<string, number | string | null> {
-  return JSON.parse(text.trim().split("\n").at(-1) ?? "");
-}
-
-async function buildLoadgen(): Promise<void> {
-  const stat = async (p: string) => (await Deno.stat(p).catch(() => null))?.mtime?.getTime();
-  const [source, binary] = [await stat(LOADGEN_SOURCE), await stat(LOADGEN)];
-  if (binary !== undefined && source !== undefined && binary >= source) return;
-  await Deno.mkdir(OUT, { recursive: true });
-  console.error(`compiling ${LOADGEN}`);
-  const result = await runToEnd(["cc", "-O2", "-o", LOADGEN, LOADGEN_SOURCE], 120);
-  if (result.code !== 0) throw new Error(`cc failed:\n${result.stderr}`);
-}
-
-interface Pins {
-  client: string[];
-  clientFlags: string[];
-  server: string[];
-  note: string;
-}
-
-async function findPins(wanted: boolean): Promise<Pins> {
-  const none = (note: string): Pins => ({ client: [], clientFlags: [], server: [], note });
-  if (!wanted) return none("not pinned (--no-pin)");
-  if (navigator.hardwareConcurrency < 2) return none("not pinned: fewer than 2 CPUs");
-  const ok = await commandSucceeds("taskset", ["-c", "0", "true"]) &&
-    await commandSucceeds("taskset", ["-c", "1", "true"]);
-  if (!ok) return none("not pinned: taskset missing or CPUs 0 and 1 not available");
-  return {
-    client: ["taskset", "-c", "0"],
-    clientFlags: ["--spin"],
-    server: ["taskset", "-c", "1"],
-    note: "client or sink on CPU 0 (the UDP client busy-polls), server or sender on CPU 1",
-  };
-}
+const path = (name: string) => benchPath(`udp/${name}`);
+let LOADGEN = "";
 
 // ---- UDP echo --------------------------------------------------------------------
 
-interface ServerSpec {
-  key: ServerKey;
-  label: string;
-  command: string[];
-  version: string;
-}
+type ServerSpec = Spec<ServerKey>;
 
 async function findServers(options: Options, notes: string[]): Promise<ServerSpec[]> {
-  const deno = Deno.execPath();
   const denoVersion = `Deno ${Deno.version.deno}`;
-  const denoRun = [deno, "run", "--allow-net", "--unstable-net"];
+  const denoRun = [Deno.execPath(), "run", "--allow-net", "--unstable-net"];
+  const peers = await findPeers(options.servers.has("uvloop"));
+  notes.push(...peers.notes);
   const specs: ServerSpec[] = [
     {
       key: "asyncio",
@@ -278,36 +143,11 @@ async function findServers(options: Options, notes: string[]): Promise<ServerSpe
       command: [...denoRun, path("raw_deno_server.ts"), "--pipelined"],
       version: denoVersion,
     },
+    ...peerServers(peers, { node: path("node_server.mjs"), python: path("py_server.py") }, {
+      node: "Node dgram",
+      cpython: "CPython asyncio",
+    }),
   ];
-  const nodeVersion = await commandOutput("node", ["--version"]);
-  if (/^v\d+/.test(nodeVersion)) {
-    specs.push({
-      key: "node",
-      label: "Node dgram",
-      command: ["node", path("node_server.mjs")],
-      version: `Node ${nodeVersion}`,
-    });
-  } else {
-    notes.push("Node skipped: `node --version` did not run");
-  }
-  const pythons = await findPythons(options.servers.has("uvloop"));
-  notes.push(...pythons.notes);
-  if (pythons.cpython !== null) {
-    specs.push({
-      key: "cpython",
-      label: "CPython asyncio",
-      command: [pythons.cpython.command, path("py_server.py")],
-      version: `CPython ${pythons.cpython.version} asyncio`,
-    });
-  }
-  if (pythons.uvloop !== null) {
-    specs.push({
-      key: "uvloop",
-      label: "uvloop",
-      command: [pythons.uvloop.command, path("py_server.py"), "--uvloop"],
-      version: pythons.uvloop.version,
-    });
-  }
   return specs.filter((spec) => options.servers.has(spec.key));
 }
 
@@ -325,16 +165,6 @@ interface EchoResult {
   error?: string;
 }
 
-async function processCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 async function echoRun(
   spec: ServerSpec,
   size: number,
@@ -342,7 +172,7 @@ async function echoRun(
   pins: Pins,
 ): Promise<EchoResult> {
   const base = { server: spec.key, label: spec.label, version: spec.version, size };
-  let server: Started;
+  let server: Listening;
   try {
     server = await startListening([...pins.server, ...spec.command], spec.label);
   } catch (error) {
@@ -350,7 +180,7 @@ async function echoRun(
   }
   try {
     const cpu0 = await processCpuSeconds(server.child.pid);
-    const run = await runToEnd([
+    const run = await runProcess([
       ...pins.client,
       LOADGEN,
       "echo",
@@ -381,7 +211,7 @@ async function echoRun(
       server_cpu_s: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
     };
   } finally {
-    await stop(server.child);
+    await stopProcess(server.child);
   }
 }
 
@@ -400,10 +230,10 @@ interface SendfileResult {
 }
 
 async function ensureFile(bytes: number): Promise<string> {
-  const file = `${OUT}sendfile-${bytes}.bin`;
+  const file = `${BUILD_DIR}sendfile-${bytes}.bin`;
   const stat = await Deno.stat(file).catch(() => null);
   if (stat?.size === bytes) return file;
-  await Deno.mkdir(OUT, { recursive: true });
+  await Deno.mkdir(BUILD_DIR, { recursive: true });
   console.error(`writing ${formatBytes(bytes)} to ${file}`);
   const block = new Uint8Array(1024 * 1024);
   for (let i = 0; i < block.length; i += 65536) {
@@ -428,14 +258,14 @@ async function sendfileRun(
   pins: Pins,
 ): Promise<SendfileResult> {
   const base = { sender, label, bytes };
-  let sink: Started;
+  let sink: Listening;
   try {
     sink = await startListening([...pins.client, LOADGEN, "sink", "--timeout=600"], "sink");
   } catch (error) {
     return { ...base, error: (error as Error).message };
   }
   try {
-    const run = await runToEnd([
+    const run = await runProcess([
       ...pins.server,
       Deno.execPath(),
       "run",
@@ -463,8 +293,8 @@ async function sendfileRun(
       heap_growth: Number(sent.heap_growth),
     };
   } finally {
-    children.delete(sink.child);
-    kill(sink.child, "SIGKILL");
+    killQuietly(sink.child, "SIGKILL");
+    await sink.child.status;
   }
 }
 
@@ -472,7 +302,7 @@ async function sendfileRun(
 
 async function main(): Promise<void> {
   const options = parseOptions(Deno.args);
-  await buildLoadgen();
+  LOADGEN = await buildC("udp/loadgen.c", "udp_loadgen");
   const notes: string[] = [];
   const pins = await findPins(options.pin);
   notes.push(pins.note);
@@ -569,5 +399,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  await Promise.all([...children].map((child) => stop(child)));
+  await stopAll(3);
 }
