@@ -30,6 +30,13 @@ import {
 import type { CallRequest, CallResponse, WireError } from "./_worker_runtime.ts";
 import { unwrapTransfer } from "./_worker_runtime.ts";
 import type { ExecutorFunction } from "./executors.ts";
+import {
+  absolutePath,
+  allowFlag,
+  ensurePermission,
+  notCapable,
+  runAccess,
+} from "./_permissions.ts";
 
 /**
  * Python's `concurrent.futures.BrokenExecutor` (a `RuntimeError`): a worker
@@ -322,6 +329,25 @@ function threadEntry(): URL {
   );
 }
 
+// A Worker reads its modules from disk with the parent's read permission
+// (the main program's own imports need none): without it, the Worker would
+// die on its first import. Asked here, so that the error names the flag.
+function checkThreadEntry(entry: URL): void {
+  for (const url of [entry, new URL("./_worker_runtime.ts", entry)]) {
+    const path = absolutePath(url);
+    if (!ensurePermission({ name: "read", path })) {
+      const directory = absolutePath(new URL(".", entry));
+      throw notCapable(
+        "read",
+        path,
+        [allowFlag("read", directory)],
+        undefined,
+        " (Workers start from this library's own files)",
+      );
+    }
+  }
+}
+
 /** A node:worker_threads Worker, with the parent's permissions. */
 export class ThreadSlot extends Slot {
   #worker: NodeWorker;
@@ -329,7 +355,9 @@ export class ThreadSlot extends Slot {
 
   constructor(events: SlotEvents) {
     super(events);
-    const worker = new NodeWorker(threadEntry());
+    const entry = threadEntry();
+    if (entry.protocol === "file:") checkThreadEntry(entry);
+    const worker = new NodeWorker(entry);
     this.#worker = worker;
     worker.on("message", (response: CallResponse) => this.events.response(this, response));
     worker.on("error", (error: unknown) => {
@@ -425,12 +453,17 @@ export class ProcessSlot extends Slot {
     magic[0] = 0;
     this.#magic = magic;
     const hex = Array.from(magic, (b) => b.toString(16).padStart(2, "0")).join("");
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...flags, PROCESS_ENTRY, hex],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
+    const deno = Deno.execPath();
+    try {
+      this.#child = new Deno.Command(deno, {
+        args: ["run", "--no-prompt", ...flags, PROCESS_ENTRY, hex],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      throw runAccess(error, deno, " (ProcessPoolExecutor runs its workers as deno processes)");
+    }
     this.#writer = this.#child.stdin.getWriter();
     const reading = this.#read().catch(() => {});
     Promise.all([reading, this.#child.status]).then(([, status]) => {

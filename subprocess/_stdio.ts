@@ -3,6 +3,7 @@
 // accepts ("piped", "inherit", "null"), and the program looked up as Deno
 // looks it up, for the cases where the library runs it through /bin/sh.
 import { NotImplementedError } from "../loop/exceptions.ts";
+import { allowFlag, notCapable } from "../loop/_permissions.ts";
 
 /**
  * `subprocess.PIPE`: connect a new pipe to the child's stdin, stdout or
@@ -469,7 +470,13 @@ function checkRunPermission(program: string, resolved: string): void {
     state = Deno.permissions.requestSync({ name: "run", command: program }).state;
   }
   if (state === "granted") return;
-  throw new Deno.errors.NotCapable(
-    `Requires run access to "${program}", run again with the --allow-run flag`,
+  // Name /bin/sh too when it is missing as well, so that one run tells all.
+  const sh = Deno.permissions.querySync({ name: "run", command: "/bin/sh" }).state === "granted";
+  throw sh ? notCapable("run", program, [allowFlag("run", program)]) : notCapable(
+    "run",
+    program,
+    [allowFlag("run", program, "/bin/sh")],
+    undefined,
+    ` (stderr: STDOUT runs it through /bin/sh)`,
   );
 }

@@ -13,6 +13,7 @@ import { type BaseTransport, SubprocessTransport } from "../transports/transport
 import { StreamTransport } from "../transports/_stream_transport.ts";
 import { ReadableChannel, WritableChannel } from "../transports/pipes.ts";
 import type { SpawnPlan, StdioReader, StdioWriter } from "./_stdio.ts";
+import { runAccess } from "../loop/_permissions.ts";
 
 const PUMP_SIZE = 64 * 1024;
 
@@ -63,15 +64,9 @@ function returncodeOf(status: Deno.CommandStatus): number {
 }
 
 function spawnError(error: unknown, plan: SpawnPlan): unknown {
-  if (plan.merged) {
-    if (error instanceof Deno.errors.NotCapable) {
-      return new Deno.errors.NotCapable(
-        `${error.message} (stderr: STDOUT runs ${plan.program} through /bin/sh, ` +
-          `which needs --allow-run=/bin/sh as well)`,
-      );
-    }
-  }
-  return error;
+  // With stderr: STDOUT the program itself was checked already: /bin/sh is missing.
+  const note = plan.merged ? ` (stderr: STDOUT runs ${plan.program} through /bin/sh)` : "";
+  return runAccess(error, plan.command, note);
 }
 
 /** `SubprocessTransport` on `Deno.Command(...).spawn()`. */

@@ -13,6 +13,7 @@
 //   receive drops that datagram, the sends go out, and the receive resumes.
 import { NotImplementedError } from "../loop/exceptions.ts";
 import { closeQuietly } from "./_ops.ts";
+import { netAccess, unixAccess } from "../loop/_permissions.ts";
 
 /** A datagram and where it came from. */
 export type Received = [Uint8Array, Deno.Addr];
@@ -30,7 +31,14 @@ export function listenDatagram(
 ): Deno.DatagramConn {
   const listen = (Deno as { listenDatagram?: typeof Deno.listenDatagram }).listenDatagram;
   if (typeof listen !== "function") throw new NotImplementedError(UNSTABLE_NET_MESSAGE);
-  return listen(options as Deno.UdpListenOptions & { transport: "udp" });
+  try {
+    return listen(options as Deno.UdpListenOptions & { transport: "udp" });
+  } catch (error) {
+    if (options.transport === "udp") {
+      throw netAccess(error, options.hostname ?? "0.0.0.0", options.port);
+    }
+    throw options.path === undefined ? error : unixAccess(error, options.path);
+  }
 }
 
 interface Send {

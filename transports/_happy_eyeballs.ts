@@ -4,6 +4,7 @@ import { ExceptionGroup } from "../loop/exceptions.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 import type { AddrInfo } from "./dns.ts";
 import { awaitOp, closeQuietly } from "./_ops.ts";
+import { allowFlag, neededResource, netAccess, notCapable } from "../loop/_permissions.ts";
 
 // RFC 8305 section 4: alternate the address families, `firstCount`
 // addresses of the first family first.
@@ -28,9 +29,26 @@ function connectTo(info: AddrInfo): Promise<Deno.Conn> {
   return Deno.connect({ hostname, port, transport: "tcp" });
 }
 
+// Deno's NotCapable for one address, naming the flag for it.
+function attemptError(error: unknown, info: AddrInfo): unknown {
+  return netAccess(error, info[4][0], info[4][1]);
+}
+
 function combinedError(errors: unknown[], allErrors: boolean): unknown {
   if (allErrors) return new ExceptionGroup("createConnection failed", errors);
   if (errors.length === 1) return errors[0];
+  const resources = errors.map((e) => neededResource(e, "net"));
+  if (resources.every((r) => r !== undefined)) {
+    // No address allowed: any one of them would do; the first is named.
+    const others = resources.slice(1).map((r) => JSON.stringify(r)).join(" or ");
+    return notCapable(
+      "net",
+      resources[0]!,
+      [allowFlag("net", resources[0]!)],
+      errors[0],
+      ` (or to ${others})`,
+    );
+  }
   const messages = errors.map(String);
   if (messages.every((m) => m === messages[0])) return errors[0];
   const first = errors[0] as Error;
@@ -45,7 +63,7 @@ export async function connectSequentially(loop: EventLoop, infos: AddrInfo[], al
       return await awaitOp(loop, connectTo(info), closeQuietly);
     } catch (error) {
       if (error instanceof Error && error.name === "CancelledError") throw error;
-      errors.push(error);
+      errors.push(attemptError(error, info));
     }
   }
   throw combinedError(errors, allErrors);
@@ -84,7 +102,7 @@ export function connectStaggered(
       },
       (error) => {
         running--;
-        errors.push(error);
+        errors.push(attemptError(error, info));
         if (result.done() || loop.isClosed()) return;
         startNext();
         if (running === 0 && next >= infos.length) {

@@ -4,6 +4,7 @@
 // fails at the call, not at the first connection.
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { NotImplementedError } from "../loop/exceptions.ts";
+import { readTextFileSync } from "../loop/_permissions.ts";
 
 /** Python's `ssl.PROTOCOL_TLS_CLIENT`: a context for the client side. */
 export const PROTOCOL_TLS_CLIENT = 16;
@@ -319,8 +320,8 @@ export class SSLContext {
     if (keyfile !== null && typeof keyfile !== "string") {
       throw new TypeError("keyfile should be a path string or null");
     }
-    const certText = Deno.readTextFileSync(certfile);
-    const keyText = keyfile === null ? certText : Deno.readTextFileSync(keyfile);
+    const certText = readTextFileSync(certfile);
+    const keyText = keyfile === null ? certText : readTextFileSync(keyfile);
     const certs = parsePemCertificates(certText, certfile);
     const key = readKey(keyText, keyfile ?? certfile, password);
     if (!certs[0].checkPrivateKey(key)) {
@@ -351,7 +352,7 @@ export class SSLContext {
     const loaded: X509Certificate[] = [];
     if (cafile !== null) {
       if (typeof cafile !== "string") throw new TypeError("cafile should be a path string");
-      loaded.push(...parsePemCertificates(Deno.readTextFileSync(cafile), cafile));
+      loaded.push(...parsePemCertificates(readTextFileSync(cafile), cafile));
     }
     if (cadata !== null) {
       if (typeof cadata === "string") loaded.push(...parsePemCertificates(cadata, "cadata"));

@@ -15,6 +15,7 @@ import type { Transport } from "./transports.ts";
 import { toAddress, TransportSocket } from "./trsock.ts";
 import { Socket } from "./sockets.ts";
 import { awaitOp, closeQuietly, connectionMade } from "./_ops.ts";
+import { unixAccess } from "../loop/_permissions.ts";
 import { connectSequentially, connectStaggered, interleaveAddrinfos } from "./_happy_eyeballs.ts";
 import type { SSLContext } from "./_tls_context.ts";
 import {
@@ -239,7 +240,12 @@ export async function createUnixConnection<P extends BaseProtocol>(
   if (typeof path !== "string" || path === "") {
     throw new RangeError("no path and sock were specified");
   }
-  const conn = await awaitOp(loop, Deno.connect({ transport: "unix", path }), closeQuietly);
+  let conn: Deno.Conn;
+  try {
+    conn = await awaitOp(loop, Deno.connect({ transport: "unix", path }), closeQuietly);
+  } catch (error) {
+    throw unixAccess(error, path);
+  }
   return await makeTransport(loop, conn, protocolFactory, tls);
 }
 

@@ -98,6 +98,7 @@ import {
   type Received,
 } from "./_datagram_io.ts";
 import { connectionMade } from "./_ops.ts";
+import { sendAccess } from "../loop/_permissions.ts";
 
 /** Options of `loop.createDatagramEndpoint`, Python's keyword arguments. */
 export interface CreateDatagramEndpointOptions {
@@ -408,7 +409,7 @@ class DatagramEndpointTransport extends DatagramTransport {
           this.#fatalError(error, "Fatal write error on datagram transport");
           return;
         }
-        this.#errorReceived(error);
+        this.#errorReceived(sendAccess(error, addr));
       }
       this.#loop._ioTurn();
       if (this.#queue !== queue) return; // aborted meanwhile

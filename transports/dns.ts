@@ -5,6 +5,7 @@
  * @module
  */
 import dns from "node:dns";
+import { resolverAccess } from "../loop/_permissions.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -88,7 +89,8 @@ async function resolveHost(host: string | null, family: number, flags: number) {
       verbatim: true,
     });
   } catch (error) {
-    throw notFound(host, error);
+    const denied = resolverAccess(error, host);
+    throw denied === error ? notFound(host, error) : denied;
   }
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? AF_INET6 : AF_INET }));
 }
@@ -174,6 +176,8 @@ export async function getnameinfo(
   try {
     found = await dns.promises.lookupService(host, port);
   } catch (error) {
+    const denied = resolverAccess(error, host, port);
+    if (denied !== error) throw denied;
     throw new Deno.errors.NotFound(`getnameinfo failed for ${host}`, { cause: error });
   }
   return [numericHost ? host : found.hostname, numericServ ? String(port) : found.service];

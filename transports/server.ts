@@ -17,6 +17,7 @@ import { connExtra, type ProtocolFactory, type ServerTlsOptions } from "./connec
 import { TransportSocket } from "./trsock.ts";
 import { Socket } from "./sockets.ts";
 import { closeQuietly } from "./_ops.ts";
+import { allowFlag, netAccess, notCapable, unixAccess } from "../loop/_permissions.ts";
 import { NotImplementedError } from "../loop/exceptions.ts";
 import {
   BufferedSSLProtocol,
@@ -336,6 +337,7 @@ function listenTcp(hostname: string, port: number, reusePort: boolean): Deno.Lis
   try {
     return Deno.listen(reusePort ? { hostname, port, reusePort } : { hostname, port });
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw netAccess(error, hostname, port);
     throw bindError(error, JSON.stringify([hostname, port]));
   }
 }
@@ -350,7 +352,26 @@ function listenAllInterfaces(family: number, port: number, reusePort: boolean): 
     return [listenTcp("::", port, reusePort)];
   } catch (error) {
     if (family === AF_INET6) throw error;
-    return [listenTcp("0.0.0.0", port, reusePort)];
+    try {
+      return [listenTcp("0.0.0.0", port, reusePort)];
+    } catch (fallbackError) {
+      // Neither allowed: name the dual-stack one, which serves both families.
+      const denied = error instanceof Deno.errors.NotCapable &&
+        fallbackError instanceof Deno.errors.NotCapable;
+      if (!denied) throw fallbackError;
+      const both = `[::]:${port}`;
+      const v4 = `0.0.0.0:${port}`;
+      throw notCapable(
+        "net",
+        both,
+        [
+          allowFlag("net", both),
+          `(or ${allowFlag("net", v4)} for IPv4 only)`,
+        ],
+        error.cause ?? error,
+        " (all interfaces)",
+      );
+    }
   }
 }
 
@@ -466,11 +487,12 @@ export async function createUnixServer(
       }
       Deno.removeSync(path);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) throw unixAccess(error, path);
     }
     try {
       listener = Deno.listen({ transport: "unix", path });
     } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) throw unixAccess(error, path);
       throw bindError(error, JSON.stringify(path));
     }
     if (options.cleanupSocket ?? true) {

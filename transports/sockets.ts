@@ -52,6 +52,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "./constants
 import { getaddrinfo, ipFamily } from "./dns.ts";
 import { type Address, toAddress } from "./trsock.ts";
 import { awaitOp, closeQuietly } from "./_ops.ts";
+import { netAccess, sendAccess, unixAccess } from "../loop/_permissions.ts";
 import { copyBytes, toBytes } from "./_bytes.ts";
 import {
   canonicalHost,
@@ -237,14 +238,22 @@ export class Socket {
     if (this.resource !== null) throw new RangeError("the socket is already bound or connected");
     if (this.type === SOCK_STREAM) {
       if (typeof address === "string") {
-        this.#listener = Deno.listen({ transport: "unix", path: address });
+        try {
+          this.#listener = Deno.listen({ transport: "unix", path: address });
+        } catch (error) {
+          throw unixAccess(error, address);
+        }
       } else {
         const hostname = address[0] === "" ? this.#wildcard() : address[0];
-        this.#listener = Deno.listen(
-          this.#reusePort
-            ? { hostname, port: address[1], reusePort: true }
-            : { hostname, port: address[1] },
-        );
+        try {
+          this.#listener = Deno.listen(
+            this.#reusePort
+              ? { hostname, port: address[1], reusePort: true }
+              : { hostname, port: address[1] },
+          );
+        } catch (error) {
+          throw netAccess(error, hostname, address[1]);
+        }
       }
     } else if (typeof address === "string") {
       this.#channel = new DatagramChannel(
@@ -543,7 +552,12 @@ export class Socket {
     }
     // An unbound socket binds to the wildcard address, as the kernel does.
     const { channel } = this._datagramChannel();
-    const n = await awaitOp(loop, channel.send(data, target), noop);
+    let n: number;
+    try {
+      n = await awaitOp(loop, channel.send(data, target), noop);
+    } catch (error) {
+      throw sendAccess(error, target);
+    }
     loop._ioTurn();
     return n;
   }
@@ -589,7 +603,14 @@ export class Socket {
       const connecting: Promise<Deno.Conn> = typeof resolved === "string"
         ? Deno.connect({ transport: "unix", path: resolved })
         : Deno.connect({ hostname: resolved[0], port: resolved[1] });
-      const conn = await awaitOp<Deno.Conn>(loop, connecting, closeQuietly);
+      let conn: Deno.Conn;
+      try {
+        conn = await awaitOp<Deno.Conn>(loop, connecting, closeQuietly);
+      } catch (error) {
+        throw typeof resolved === "string"
+          ? unixAccess(error, resolved)
+          : netAccess(error, resolved[0], resolved[1]);
+      }
       loop._ioTurn();
       if (this.#closed) {
         closeQuietly(conn);
