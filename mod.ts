@@ -22,8 +22,27 @@
 export * from "./loop/exceptions.ts";
 export * from "./loop/log.ts";
 export * from "./loop/handles.ts";
-export * from "./loop/futures.ts";
-export * from "./loop/tasks.ts";
+export {
+  addAwaitedBy,
+  discardAwaitedBy,
+  type DoneCallback,
+  Future,
+  type FutureOptions,
+  isFuture,
+  type Settle,
+} from "./loop/futures.ts";
+export {
+  allTasks,
+  type Awaitable,
+  type Coroutine,
+  createTask,
+  currentTask,
+  ensureFuture,
+  type EnsureFutureOptions,
+  Task,
+  type TaskConstructorOptions,
+  type TaskOptions,
+} from "./loop/tasks.ts";
 export * from "./loop/event_loop.ts";
 export * from "./loop/events.ts";
 export { getRunningLoop } from "./loop/_running.ts";
@@ -38,11 +57,30 @@ export * from "./loop/virtual_time.ts";
 export * from "./loop/locks.ts";
 export * from "./loop/queues.ts";
 export * from "./protocols/protocols.ts";
+export * from "./protocols/web_streams.ts";
 export * from "./transports/transports.ts";
 export * from "./transports/constants.ts";
-export * from "./transports/trsock.ts";
-export * from "./transports/dns.ts";
-export * from "./transports/server.ts";
+export {
+  type Address,
+  TransportSocket,
+  type TransportSocketResource,
+} from "./transports/trsock.ts";
+export {
+  type AddrInfo,
+  getaddrinfo,
+  type GetaddrinfoOptions,
+  getnameinfo,
+} from "./transports/dns.ts";
+// server.ts and the modules below also hold the loop methods'
+// implementations, which take the loop as their first argument: only the
+// public names are re-exported.
+export {
+  type CreateServerOptions,
+  type CreateUnixServerOptions,
+  Server,
+  type ServerOptions,
+  type UnixSocketFile,
+} from "./transports/server.ts";
 export type {
   ClientTlsOptions,
   ConnectAcceptedSocketOptions,
@@ -55,10 +93,7 @@ export * from "./streams/stream_reader.ts";
 export * from "./streams/stream_writer.ts";
 export * from "./streams/stream_reader_protocol.ts";
 export * from "./streams/streams.ts";
-// The modules below also hold the loop methods' implementations, which
-// take the loop as their first argument: only the public names are
-// re-exported.
-export type { ReadPipe, WritePipe } from "./transports/pipes.ts";
+export type { DuplexPipe, ReadPipe, WritePipe } from "./transports/pipes.ts";
 export type { CreateDatagramEndpointOptions } from "./transports/datagram.ts";
 export {
   SO_BROADCAST,

@@ -47,8 +47,10 @@ import type {
   WriteTransport,
 } from "../transports/transports.ts";
 import {
+  connectDuplexPipe,
   connectReadPipe,
   connectWritePipe,
+  type DuplexPipe,
   type ReadPipe,
   type WritePipe,
 } from "../transports/pipes.ts";
@@ -503,6 +505,39 @@ export class EventLoop {
     pipe: WritePipe,
   ): Promise<[WriteTransport, P]> {
     return connectWritePipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Connects both directions of a `{ readable, writable }` pair (a
+   * `TransformStream` pair, a `WebSocketStream` connection, a child's
+   * stdout and stdin) to a protocol, as one transport: what the protocol
+   * writes goes to `writable`, what `readable` yields reaches
+   * `dataReceived`, and `writeEof()` closes `writable`. Not in asyncio.
+   *
+   * @example Streams over an in-memory pipe
+   * ```ts
+   * import { getRunningLoop, run, StreamReader, StreamReaderProtocol } from "@asyncio/asyncio";
+   *
+   * await run(async () => {
+   *   const loop = getRunningLoop();
+   *   const wire = new TransformStream<Uint8Array, Uint8Array>();
+   *   const reader = new StreamReader();
+   *   await loop.connectDuplexPipe(() => new StreamReaderProtocol(reader), {
+   *     readable: wire.readable,
+   *     writable: new WritableStream(),
+   *   });
+   *   const writer = wire.writable.getWriter();
+   *   await writer.write(new TextEncoder().encode("one line\n"));
+   *   console.log(new TextDecoder().decode(await reader.readline())); // "one line\n"
+   *   await writer.close();
+   * });
+   * ```
+   */
+  connectDuplexPipe<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    pipe: DuplexPipe,
+  ): Promise<[Transport, P]> {
+    return connectDuplexPipe(this, protocolFactory, pipe);
   }
 
   /** Opens a datagram (UDP, or Unix datagram) endpoint: `[transport, protocol]`. */

@@ -9,7 +9,7 @@
  */
 import type { EventLoop } from "../loop/event_loop.ts";
 import type { BaseProtocol } from "../protocols/protocols.ts";
-import type { ReadTransport, WriteTransport } from "./transports.ts";
+import type { ReadTransport, Transport, WriteTransport } from "./transports.ts";
 import { type ByteChannel, StreamTransport } from "./_stream_transport.ts";
 import { connectionMade } from "./_ops.ts";
 
@@ -18,6 +18,17 @@ export type ReadPipe = ReadableStream<Uint8Array> | { readable: ReadableStream<U
 
 /** What `connectWritePipe` writes to: a byte sink, or an object with one as `writable`. */
 export type WritePipe = WritableStream<Uint8Array> | { writable: WritableStream<Uint8Array> };
+
+/**
+ * What `connectDuplexPipe` reads and writes: a pair of byte streams, as a
+ * `Deno.Conn`, a `TransformStream` pair or a `WebSocketStream` connection has.
+ */
+export interface DuplexPipe {
+  /** What the transport reads: the bytes for `dataReceived`. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Where the transport writes; `writeEof()` closes it. */
+  readonly writable: WritableStream<Uint8Array>;
+}
 
 function readableOf(pipe: ReadPipe): ReadableStream<Uint8Array> {
   const stream = pipe instanceof ReadableStream ? pipe : pipe?.readable;
@@ -108,11 +119,39 @@ export class WritableChannel implements ByteChannel {
   }
 }
 
+/** Both channels as one: reads from the readable, writes (and half-closes) the writable. */
+class DuplexChannel implements ByteChannel {
+  #reads: ReadableChannel;
+  #writes: WritableChannel;
+
+  constructor(pipe: DuplexPipe) {
+    this.#reads = new ReadableChannel(pipe.readable);
+    this.#writes = new WritableChannel(pipe.writable);
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#reads.read(buffer);
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    return this.#writes.write(data);
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#writes.closeWrite();
+  }
+
+  close(): void {
+    this.#reads.close();
+    this.#writes.close();
+  }
+}
+
 /** Wraps a pipe's channel in a transport and waits until `connectionMade` ran. */
 export async function makePipeTransport<P extends BaseProtocol>(
   loop: EventLoop,
   channel: ByteChannel,
-  mode: "read" | "write",
+  mode: "read" | "write" | "both",
   protocolFactory: () => P,
   extra: Record<string, unknown>,
 ): Promise<[StreamTransport, P]> {
@@ -145,6 +184,26 @@ export async function connectWritePipe<P extends BaseProtocol>(
 ): Promise<[WriteTransport, P]> {
   const stream = writableOf(pipe);
   return await makePipeTransport(loop, new WritableChannel(stream), "write", protocolFactory, {
+    pipe,
+  });
+}
+
+/**
+ * `loop.connectDuplexPipe`: a full transport over a `{ readable, writable }`
+ * pair, both directions at once, with `writeEof` closing the writable.
+ */
+export async function connectDuplexPipe<P extends BaseProtocol>(
+  loop: EventLoop,
+  protocolFactory: () => P,
+  pipe: DuplexPipe,
+): Promise<[Transport, P]> {
+  if (!(pipe?.readable instanceof ReadableStream) || !(pipe?.writable instanceof WritableStream)) {
+    throw new TypeError(
+      "connectDuplexPipe(): the pipe must have a ReadableStream as `readable` and a " +
+        "WritableStream as `writable` (a Deno.Conn, a pair of TransformStreams)",
+    );
+  }
+  return await makePipeTransport(loop, new DuplexChannel(pipe), "both", protocolFactory, {
     pipe,
   });
 }

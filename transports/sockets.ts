@@ -22,7 +22,7 @@
  *
  * What Deno cannot do: bind the local end of an outgoing connection (a bound
  * `SOCK_STREAM` socket cannot `sockConnect`: `NotImplementedError`), report
- * file descriptors (there is no `fileno()`), or set socket options other
+ * file descriptors (`fileno()` throws `NotImplementedError`), or set socket options other
  * than those `setsockopt` lists.
  *
  * @example
@@ -314,6 +314,28 @@ export class Socket {
 
   /** Accepted for porting: every socket is non-blocking for the loop's methods. */
   setblocking(_flag: boolean): void {}
+
+  /**
+   * Throws `NotImplementedError`: Deno exposes no file descriptors. The Deno
+   * object behind the socket is `resource`.
+   *
+   * @example Where Python reads a descriptor, use the resource
+   * ```ts
+   * import { NotImplementedError, socket } from "@asyncio/asyncio";
+   * const sock = socket();
+   * try {
+   *   sock.fileno();
+   * } catch (e) {
+   *   console.log(e instanceof NotImplementedError); // true
+   * }
+   * sock.close();
+   * ```
+   */
+  fileno(): never {
+    throw new NotImplementedError(
+      "Socket.fileno(): Deno exposes no file descriptors; use the socket's resource (the Deno object) instead",
+    );
+  }
 
   /**
    * Sets an option before `bind()`, where Deno has one: `SO_REUSEPORT`
