@@ -101,6 +101,7 @@ export {
   SO_REUSEPORT,
   Socket,
   socket,
+  socketpair,
   SOL_SOCKET,
 } from "./transports/sockets.ts";
 export type { SendfileOptions } from "./transports/sendfile.ts";

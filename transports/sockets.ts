@@ -1,6 +1,6 @@
 /**
  * The `socket()` factory and the `Socket` class, the form Python's `socket`
- * objects take here, and the loop's socket-level methods on them
+ * objects take here, `socketpair()`, and the loop's socket-level methods on them
  * (`sockConnect`, `sockAccept`, `sockRecv`, `sockRecvInto`,
  * `sockRecvfrom`, `sockRecvfromInto`, `sockSendall`, `sockSendto`).
  *
@@ -52,7 +52,7 @@ import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM } from "./constants
 import { getaddrinfo, ipFamily } from "./dns.ts";
 import { type Address, toAddress } from "./trsock.ts";
 import { awaitOp, closeQuietly } from "./_ops.ts";
-import { netAccess, sendAccess, unixAccess } from "../loop/_permissions.ts";
+import { netAccess, notCapable, sendAccess, unixAccess } from "../loop/_permissions.ts";
 import { copyBytes, toBytes } from "./_bytes.ts";
 import {
   canonicalHost,
@@ -658,6 +658,160 @@ export class Socket {
  */
 export function socket(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0): Socket {
   return new Socket(family, type, proto);
+}
+
+/**
+ * Makes two connected sockets, as Python's `socket.socketpair(family,
+ * type)`: `AF_UNIX` by default, or `AF_INET`/`AF_INET6` over loopback.
+ * Deno's connect and accept are asynchronous, so this returns a promise:
+ * `const [rsock, wsock] = await socketpair()`.
+ *
+ * `AF_UNIX` listens on a socket in a fresh temporary directory (Deno asks
+ * for `--allow-net --allow-read --allow-write` for it) and removes the
+ * directory once both ends are connected; `AF_INET` and `AF_INET6` listen
+ * on `127.0.0.1` or `::1`, port 0 (`--allow-net=127.0.0.1` or
+ * `--allow-net=[::1]`), and close the listener once the connection is
+ * accepted. As in Python's own loopback socketpair (for platforms without
+ * one), an accepted connection that is not the pair's own is refused
+ * (`Deno.errors.ConnectionAborted`). On any failure nothing is left open.
+ *
+ * `RangeError` for a family other than `AF_UNIX`, `AF_INET`, `AF_INET6` or
+ * a type other than `SOCK_STREAM`; `SOCK_DGRAM` throws
+ * `NotImplementedError` (Deno cannot connect datagram sockets). The awaits
+ * are Deno's own, not cancellation points of a task.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run, socketpair } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const [rsock, wsock] = await socketpair();
+ *   using _r = rsock;
+ *   using _w = wsock;
+ *   await loop.sockSendall(wsock, new TextEncoder().encode("abc"));
+ *   console.log(new TextDecoder().decode(await loop.sockRecv(rsock, 100))); // "abc"
+ * });
+ * ```
+ */
+export async function socketpair(
+  family: number = AF_UNIX,
+  type: number = SOCK_STREAM,
+): Promise<[Socket, Socket]> {
+  if (family !== AF_UNIX && family !== AF_INET && family !== AF_INET6) {
+    throw new RangeError(
+      `socketpair(): family must be AF_UNIX, AF_INET or AF_INET6, got ${String(family)}`,
+    );
+  }
+  if (type === SOCK_DGRAM) {
+    throw new NotImplementedError(
+      "socketpair(..., SOCK_DGRAM): Deno cannot connect a datagram socket; use SOCK_STREAM " +
+        "or two datagram endpoints",
+    );
+  }
+  if (type !== SOCK_STREAM) {
+    throw new RangeError(`socketpair(): type must be SOCK_STREAM, got ${String(type)}`);
+  }
+  const [first, second] = family === AF_UNIX
+    ? await unixPair()
+    : await inetPair(family === AF_INET ? "127.0.0.1" : "::1");
+  return [Socket.from(first), Socket.from(second)];
+}
+
+// The accepted end and the connecting end, through `listener`; on failure
+// both are closed. The listener is closed in every case.
+async function connectThrough(
+  listener: Deno.Listener,
+  connect: () => Promise<Deno.Conn>,
+): Promise<[Deno.Conn, Deno.Conn]> {
+  const accepting = listener.accept();
+  accepting.catch(noop);
+  let connected: Deno.Conn;
+  try {
+    connected = await connect();
+  } catch (error) {
+    closeQuietly(listener);
+    await accepting.then(closeQuietly, noop);
+    throw error;
+  }
+  let accepted: Deno.Conn;
+  try {
+    accepted = await accepting;
+  } catch (error) {
+    closeQuietly(connected);
+    throw error;
+  } finally {
+    closeQuietly(listener);
+  }
+  const local = connected.localAddr;
+  const remote = accepted.remoteAddr;
+  if (
+    local.transport === "tcp" && remote.transport === "tcp" &&
+    (local.hostname !== remote.hostname || local.port !== remote.port)
+  ) {
+    closeQuietly(accepted);
+    closeQuietly(connected);
+    throw new Deno.errors.ConnectionAborted("socketpair(): unexpected peer connection");
+  }
+  return [accepted, connected];
+}
+
+async function inetPair(hostname: string): Promise<[Deno.Conn, Deno.Conn]> {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port: 0 });
+  } catch (error) {
+    throw netAccess(error, hostname);
+  }
+  const { port } = listener.addr as Deno.NetAddr;
+  return await connectThrough(listener, async () => {
+    try {
+      return await Deno.connect({ hostname, port });
+    } catch (error) {
+      throw netAccess(error, hostname);
+    }
+  });
+}
+
+// Deno 2.9.6 checks net access to "unix:<path>" as well as read and write
+// access to the path for a Unix socket, and write access to make the
+// temporary directory: any of them missing names all three flags.
+function unixPairAccess(error: unknown, resource: string): unknown {
+  if (!(error instanceof Deno.errors.NotCapable)) return error;
+  return notCapable(
+    "net, read and write",
+    resource,
+    ["--allow-net", "--allow-read", "--allow-write"],
+    error,
+    " (socketpair(AF_UNIX) makes a Unix socket in a temporary directory; " +
+      "socketpair(AF_INET) needs only --allow-net=127.0.0.1)",
+  );
+}
+
+async function unixPair(): Promise<[Deno.Conn, Deno.Conn]> {
+  let dir: string;
+  try {
+    dir = await Deno.makeTempDir({ prefix: "asyncio-socketpair-" });
+  } catch (error) {
+    throw unixPairAccess(error, "<TMP>");
+  }
+  const path = `${dir}/socket`;
+  try {
+    let listener: Deno.Listener;
+    try {
+      listener = Deno.listen({ transport: "unix", path });
+    } catch (error) {
+      throw unixPairAccess(error, path);
+    }
+    return await connectThrough(listener, async () => {
+      try {
+        return await Deno.connect({ transport: "unix", path });
+      } catch (error) {
+        throw unixPairAccess(error, path);
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(noop);
+  }
 }
 
 function checkSocket(sock: unknown, what: string): Socket {

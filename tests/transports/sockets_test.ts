@@ -496,3 +496,148 @@ Deno.test("interop: a CPython socket client against sockAccept, sockRecv and soc
     assertEquals(report.received, report.sent);
   });
 });
+
+// ---- socketpair ----------------------------------------------------------------
+
+// (an import may stand anywhere at the top level; this one belongs to this part)
+import { socketpair } from "../../mod.ts";
+
+/** Sends `text` from `a` to `b`, then the other way, and checks what arrives. */
+async function exchange(a: Socket, b: Socket): Promise<void> {
+  const loop = getRunningLoop();
+  await loop.sockSendall(a, encoder.encode("ping"));
+  assertEquals(decoder.decode(await loop.sockRecv(b, 100)), "ping");
+  const big = randomBytes(512 * 1024 + 3);
+  const [, received] = await Promise.all([
+    loop.sockSendall(b, big).then(() => b.close()),
+    recvAll(a),
+  ]);
+  assertEquals(await sha256(received), await sha256(big));
+}
+
+Deno.test("socketpair: two connected sockets of each family, data both ways", async () => {
+  await run(async () => {
+    for (const family of [AF_UNIX, AF_INET, AF_INET6]) {
+      const [a, b] = await socketpair(family);
+      try {
+        assert(a instanceof Socket && b instanceof Socket);
+        assertEquals([a.family, a.type, b.family, b.type], [
+          family,
+          SOCK_STREAM,
+          family,
+          SOCK_STREAM,
+        ]);
+        if (family !== AF_UNIX) {
+          assertEquals(a.getsockname(), b.getpeername());
+          assertEquals(a.getpeername(), b.getsockname());
+          assertEquals(
+            (a.getsockname() as [string, number])[0],
+            family === AF_INET ? "127.0.0.1" : "::1",
+          );
+        }
+        await exchange(a, b);
+        assertEquals(b.closed, true);
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  });
+});
+
+Deno.test("socketpair: the default is AF_UNIX, and its temporary socket path is gone", async () => {
+  const [a, b] = await socketpair();
+  try {
+    assertEquals(a.family, AF_UNIX);
+    const path = a.getsockname() as string;
+    assert(/\/asyncio-socketpair-[^/]+\/socket$/.test(path), path);
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    await assertRejects(Deno.lstat(dir), Deno.errors.NotFound);
+    // The pair works without its path.
+    await run(() => exchange(b, a));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+Deno.test("socketpair: bad family or type", async () => {
+  const says = (cls: ErrorConstructor | typeof NotImplementedError, text: RegExp) => (e: unknown) =>
+    e instanceof cls && text.test((e as Error).message);
+  await assertRejects(
+    socketpair(0),
+    says(RangeError, /family must be AF_UNIX, AF_INET or AF_INET6, got 0/),
+  );
+  await assertRejects(socketpair(AF_INET, 3), says(RangeError, /type must be SOCK_STREAM, got 3/));
+  await assertRejects(
+    socketpair(AF_UNIX, SOCK_DGRAM),
+    says(NotImplementedError, /Deno cannot connect a datagram socket/),
+  );
+});
+
+Deno.test("socketpair: a failure leaves nothing open and no temporary directory", async () => {
+  // A temporary directory so deep that the socket path is over the 108
+  // bytes a Unix socket address holds: listen fails after the directory
+  // was made. The test's resource sanitizer checks that nothing stays open.
+  const base = await Deno.makeTempDir({ prefix: "asyncio-socketpair-test-" });
+  const deep = `${base}/${"d".repeat(120)}`;
+  await Deno.mkdir(deep);
+  const saved = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", deep);
+  try {
+    // Deno: "path must be shorter than SUN_LEN".
+    await assertRejects(socketpair(), TypeError);
+    assertEquals([...Deno.readDirSync(deep)], []);
+  } finally {
+    if (saved === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", saved);
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("socketpair: a missing permission names the flags to add, and leaves nothing behind", async () => {
+  const script = `
+    import { AF_INET, socketpair } from ${
+    JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+  };
+    for (const family of [undefined, AF_INET]) {
+      try {
+        await socketpair(family);
+        console.log("ok");
+      } catch (e) {
+        console.log(e.name + ": " + e.message);
+      }
+    }
+  `;
+  const dir = Deno.realPathSync(await Deno.makeTempDir({ prefix: "asyncio-socketpair-perm-" }));
+  const tmp = `${dir}/tmp`;
+  await Deno.mkdir(tmp);
+  const child = async (...flags: string[]) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--no-config", "--quiet", ...flags, `${dir}/child.ts`],
+      env: { TMPDIR: tmp },
+      stdin: "null",
+    }).output();
+    assertEquals(output.code, 0, decoder.decode(output.stderr));
+    return decoder.decode(output.stdout).trim().split("\n");
+  };
+  const note = " (socketpair(AF_UNIX) makes a Unix socket in a temporary directory; " +
+    "socketpair(AF_INET) needs only --allow-net=127.0.0.1): " +
+    "run again with --allow-net --allow-read --allow-write";
+  try {
+    await Deno.writeTextFile(`${dir}/child.ts`, script);
+    const none = await child();
+    assertEquals(none, [
+      `NotCapable: Requires net, read and write access to "<TMP>"${note}`,
+      'NotCapable: Requires net access to "127.0.0.1": run again with --allow-net=127.0.0.1',
+    ]);
+    // The directory is made, the listener is not: the directory goes.
+    const [unix, inet] = await child(`--allow-write=${tmp}`, "--allow-net=127.0.0.1");
+    const prefix = `NotCapable: Requires net, read and write access to "${tmp}/asyncio-socketpair-`;
+    assert(unix.startsWith(prefix) && unix.endsWith(`/socket"${note}`), unix);
+    assertEquals(inet, "ok");
+    assertEquals([...Deno.readDirSync(tmp)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
