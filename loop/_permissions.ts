@@ -15,8 +15,10 @@
 // - node:dns lookup: no NotCapable but an `Error` with code EPERM
 //   ("getaddrinfo EPERM example.com"); it needs `--allow-net=example.com`
 //   (a grant with a port does not do). lookupService needs "host:port".
-// - Unix sockets (listen, connect, a datagram socket bound to a path): read
-//   access to the path, then write access; a send to a path: write access.
+// - Unix sockets (listen, connect, a datagram socket bound to a path): net
+//   access to "unix:/abs/path" (the flag takes `--allow-net=unix:/abs/path`;
+//   a relative path is refused), read access to the path, then write access;
+//   a send to a path: net and write access.
 // - Deno.Command: run access to the program as named ("true", "/bin/true").
 // - Deno.readFile and friends, Deno.lstat: read access to the path as given
 //   (relative paths too); Deno.remove: write access.
@@ -29,7 +31,8 @@
 // - Without --unstable-net, Deno.listenDatagram is missing altogether
 //   (transports/_datagram_io.ts says so in its own error).
 
-type FsPermission = "read" | "write";
+// Deno checks net access to "unix:/abs/path" for a Unix socket, then the file permissions.
+type UnixPermission = "net" | "read" | "write";
 
 function granted(descriptor: Deno.PermissionDescriptor): boolean {
   try {
@@ -143,23 +146,26 @@ export function resolverAccess(error: unknown, host: string, port?: number): unk
 }
 
 /**
- * `error`, or when it is Deno's NotCapable, one naming the read and/or
+ * `error`, or when it is Deno's NotCapable, one naming the net, read and
  * write flags for the Unix socket at `path` (`needs`: what the operation
- * takes, of which those not granted are named).
+ * takes, of which those not granted are named). Deno checks net access to
+ * `unix:/abs/path` as well as the file permissions.
  */
 export function unixAccess(
   error: unknown,
   path: string,
-  needs: readonly FsPermission[] = ["read", "write"],
+  needs: readonly UnixPermission[] = ["net", "read", "write"],
 ): unknown {
   if (!(error instanceof Deno.errors.NotCapable)) return error;
   const absolute = absolutePath(path);
-  let missing = needs.filter((name) => !granted({ name, path: absolute }));
+  const descriptor = (name: UnixPermission): Deno.PermissionDescriptor =>
+    name === "net" ? { name, host: `unix:${absolute}` } : { name, path: absolute };
+  let missing = needs.filter((name) => !granted(descriptor(name)));
   if (missing.length === 0) missing = [...needs];
   return notCapable(
-    missing.join(" and "),
+    missing.length > 1 ? `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)}` : missing[0],
     path,
-    missing.map((name) => allowFlag(name, absolute)),
+    missing.map((name) => allowFlag(name, name === "net" ? `unix:${absolute}` : absolute)),
     error,
     " (a Unix socket)",
   );
@@ -182,7 +188,7 @@ export function runAccess(error: unknown, command: string, note = ""): unknown {
 export function sendAccess(error: unknown, addr: Deno.Addr): unknown {
   if (!(error instanceof Deno.errors.NotCapable)) return error;
   if (addr.transport === "unix" || addr.transport === "unixpacket") {
-    return unixAccess(error, (addr as Deno.UnixAddr).path, ["write"]);
+    return unixAccess(error, (addr as Deno.UnixAddr).path, ["net", "write"]);
   }
   const { hostname, port } = addr as Deno.NetAddr;
   return netAccess(error, hostname, port);

@@ -11,17 +11,20 @@
 //   wakes the pending receive with a datagram to itself from an unbound helper
 //   socket, as asyncio's selector loop wakes itself through its self-pipe; the
 //   receive drops that datagram, the sends go out, and the receive resumes.
-import { NotImplementedError } from "../loop/exceptions.ts";
 import { closeQuietly } from "./_ops.ts";
 import { netAccess, unixAccess } from "../loop/_permissions.ts";
 
 /** A datagram and where it came from. */
 export type Received = [Uint8Array, Deno.Addr];
 
-/** The message of the error thrown when Deno runs without --unstable-net. */
+/**
+ * The message of the error thrown when Deno runs without --unstable-net: a
+ * `NotCapable`, as for a missing permission, since a flag is what is missing.
+ */
 export const UNSTABLE_NET_MESSAGE =
   "datagram sockets need Deno.listenDatagram, which exists only with Deno's --unstable-net " +
-  'flag: run with `deno run --unstable-net ...` or add "unstable": ["net"] to deno.json';
+  'flag: run again with --unstable-net (deno run --unstable-net ...) or add "unstable": ["net"] ' +
+  "to deno.json";
 
 /** Deno's `listenDatagram`, or a clear error when the flag is missing. */
 export function listenDatagram(
@@ -30,7 +33,7 @@ export function listenDatagram(
     | (Deno.UnixListenDatagramOptions & { transport: "unixpacket" }),
 ): Deno.DatagramConn {
   const listen = (Deno as { listenDatagram?: typeof Deno.listenDatagram }).listenDatagram;
-  if (typeof listen !== "function") throw new NotImplementedError(UNSTABLE_NET_MESSAGE);
+  if (typeof listen !== "function") throw new Deno.errors.NotCapable(UNSTABLE_NET_MESSAGE);
   try {
     return listen(options as Deno.UdpListenOptions & { transport: "udp" });
   } catch (error) {

@@ -3,7 +3,7 @@
  * Deno's `Deno.listenDatagram` (UDP over IPv4 and IPv6, and Unix datagram
  * sockets). `Deno.listenDatagram` exists only with Deno's `--unstable-net`
  * flag (`"unstable": ["net"]` in `deno.json`); without it
- * `createDatagramEndpoint` throws `NotImplementedError` saying so.
+ * `createDatagramEndpoint` throws `Deno.errors.NotCapable` naming it.
  *
  * What differs from CPython, because of what Deno offers:
  *

@@ -61,6 +61,11 @@ Deno.test("a missing permission rejects with NotCapable naming the flag to add",
       server: { fixture: "server" },
       unix: { fixture: "unix", args: [sock] },
       unixReadOnly: { fixture: "unix", args: [sock], flags: [`--allow-read=${dir}`] },
+      unixFilesOnly: {
+        fixture: "unix",
+        args: [sock],
+        flags: [`--allow-read=${dir}`, `--allow-write=${dir}`],
+      },
       datagram: { fixture: "datagram", args: [dgram], flags: ["--unstable-net"] },
       datagramBound: {
         fixture: "datagram",
@@ -124,14 +129,17 @@ Deno.test("a missing permission rejects with NotCapable naming the flag to add",
       );
     });
 
-    await t.step("Unix servers and connections: --allow-read and --allow-write", () => {
-      const both = `Requires read and write access to "${sock}" (a Unix socket): run again ` +
-        `with --allow-read=${sock} --allow-write=${sock}`;
-      const writeOnly = `Requires write access to "${sock}" (a Unix socket): run again with ` +
-        `--allow-write=${sock}`;
+    await t.step("Unix servers and connections: net to unix:path, read and write", () => {
+      const all = `Requires net, read and write access to "${sock}" (a Unix socket): run again ` +
+        `with --allow-net=unix:${sock} --allow-read=${sock} --allow-write=${sock}`;
+      const netAndWrite = `Requires net and write access to "${sock}" (a Unix socket): run ` +
+        `again with --allow-net=unix:${sock} --allow-write=${sock}`;
+      const netOnly = `Requires net access to "${sock}" (a Unix socket): run again with ` +
+        `--allow-net=unix:${sock}`;
       for (const label of ["startUnixServer", "openUnixConnection", "createUnixConnection"]) {
-        assertNotCapable(r.unix[label], both);
-        assertNotCapable(r.unixReadOnly[label], writeOnly);
+        assertNotCapable(r.unix[label], all);
+        assertNotCapable(r.unixReadOnly[label], netAndWrite);
+        assertNotCapable(r.unixFilesOnly[label], netOnly);
       }
     });
 
@@ -143,8 +151,8 @@ Deno.test("a missing permission rejects with NotCapable naming the flag to add",
       );
       assertNotCapable(
         d.unix,
-        `Requires read and write access to "${dgram}" (a Unix socket): run again with ` +
-          `--allow-read=${dgram} --allow-write=${dgram}`,
+        `Requires net, read and write access to "${dgram}" (a Unix socket): run again with ` +
+          `--allow-net=unix:${dgram} --allow-read=${dgram} --allow-write=${dgram}`,
       );
       assertNotCapable(
         d.sendto,
@@ -157,7 +165,7 @@ Deno.test("a missing permission rejects with NotCapable naming the flag to add",
       );
       // Without --unstable-net Deno has no datagram sockets at all.
       for (const outcome of Object.values(r.datagramUnstable)) {
-        assertEquals(outcome.name, "NotImplementedError", JSON.stringify(outcome));
+        assertEquals(outcome.name, "NotCapable", JSON.stringify(outcome));
         assert(outcome.message.includes("--unstable-net"), outcome.message);
         assert(outcome.message.includes('"unstable": ["net"]'), outcome.message);
       }
