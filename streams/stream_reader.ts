@@ -366,17 +366,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * });
    * ```
    */
-  get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
+  get readable(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    return this.#readable ??= new ReadableStream<Uint8Array<ArrayBuffer>>({
       pull: async (controller) => {
         const chunk = await this.read(this.#limit);
         if (chunk.length === 0) controller.close();
-        else controller.enqueue(chunk);
+        // What read() returns is the reader's own copy, never shared memory.
+        else controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
       },
     }, { highWaterMark: 0 });
   }
 
-  #readable: ReadableStream<Uint8Array> | null = null;
+  #readable: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
 
   /** `for await (const line of reader)`: the lines until EOF, as Python's `async for`. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
