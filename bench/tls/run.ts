@@ -38,7 +38,7 @@ import {
   writeJson,
 } from "../_harness.ts";
 
-const SERVER_KEYS = ["asyncio", "listentls", "raw", "node", "cpython"] as const;
+const SERVER_KEYS = ["asyncio", "listentls", "raw", "denonode", "node", "cpython"] as const;
 type ServerKey = typeof SERVER_KEYS[number];
 
 interface Options {
@@ -48,6 +48,8 @@ interface Options {
   warmup: number;
   repeats: number;
   servers: Set<ServerKey>;
+  /** `--extra=KEY=FILE`: more Deno servers (same command line), for A/B comparisons. */
+  extra: [string, string][];
   pin: boolean;
 }
 
@@ -55,7 +57,8 @@ function usage(message?: string): never {
   if (message) console.error(message);
   console.error(
     "usage: deno run -A bench/tls/run.ts [--sizes=1024,65536] [--clients=10] [--duration=3]\n" +
-      `  [--warmup=1] [--repeats=1] [--servers=${SERVER_KEYS.join(",")}] [--no-pin]`,
+      `  [--warmup=1] [--repeats=1] [--servers=${SERVER_KEYS.join(",")}] [--no-pin]\n` +
+      "  [--extra=KEY=SERVER.ts]... (another Deno server, run as the library's is)",
   );
   Deno.exit(2);
 }
@@ -68,6 +71,7 @@ function parseOptions(args: string[]): Options {
     warmup: 1,
     repeats: 1,
     servers: new Set(SERVER_KEYS),
+    extra: [],
     pin: true,
   };
   const positive = (flag: string, value: string | undefined): number => {
@@ -76,7 +80,9 @@ function parseOptions(args: string[]): Options {
     return n;
   };
   for (const arg of args) {
-    const [flag, value] = arg.split("=", 2);
+    const eq = arg.indexOf("=");
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? undefined : arg.slice(eq + 1);
     if (flag === "--sizes") {
       options.sizes = (value ?? "").split(",").map((s) => Math.round(positive(flag, s)));
     } else if (flag === "--clients") options.clients = Math.round(positive(flag, value));
@@ -84,7 +90,11 @@ function parseOptions(args: string[]): Options {
     else if (flag === "--warmup") options.warmup = value === "0" ? 0 : positive(flag, value);
     else if (flag === "--repeats") options.repeats = Math.round(positive(flag, value));
     else if (flag === "--no-pin") options.pin = false;
-    else if (flag === "--servers") {
+    else if (flag === "--extra") {
+      const at = (value ?? "").indexOf("=");
+      if (value === undefined || at <= 0) usage("--extra needs KEY=FILE");
+      options.extra.push([value.slice(0, at), value.slice(at + 1)]);
+    } else if (flag === "--servers") {
       const keys = (value ?? "").split(",");
       for (const key of keys) {
         if (!(SERVER_KEYS as readonly string[]).includes(key)) usage(`unknown server ${key}`);
@@ -228,7 +238,7 @@ async function makeCertificate(dir: string): Promise<{ cert: string; key: string
 // ---- servers ----------------------------------------------------------------------------
 
 interface ServerSpec {
-  key: ServerKey;
+  key: string;
   label: string;
   command: string;
   args: string[];
@@ -260,6 +270,13 @@ async function findServers(options: Options, notes: string[]): Promise<ServerSpe
       args: ["run", "--allow-net", "--allow-read", path("raw_deno_server.ts")],
       version: denoVersion,
     },
+    {
+      key: "denonode",
+      label: "Deno node:tls",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", "--allow-env", path("node_server.mjs")],
+      version: `${denoVersion} running bench/tls/node_server.mjs`,
+    },
   ];
   const nodeVersion = await commandOutput("node", ["--version"]);
   if (/^v\d+/.test(nodeVersion)) {
@@ -284,7 +301,17 @@ async function findServers(options: Options, notes: string[]): Promise<ServerSpe
       version: `CPython ${pythons.cpython.version} asyncio + ssl`,
     });
   }
-  return specs.filter((spec) => options.servers.has(spec.key));
+  const chosen = specs.filter((spec) => options.servers.has(spec.key as ServerKey));
+  for (const [key, file] of options.extra) {
+    chosen.push({
+      key,
+      label: key,
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", "--allow-env", file],
+      version: `${denoVersion} ${file}`,
+    });
+  }
+  return chosen;
 }
 
 interface Pins {
