@@ -41,7 +41,17 @@ export interface FutureOptions {
   loop?: EventLoop;
 }
 
-/** Whether `value` is a `Future` (or a `Task`) of this library. */
+/**
+ * Whether `value` is a `Future` (or a `Task`) of this library.
+ *
+ * @example
+ * ```ts
+ * import { isFuture, run, sleep } from "@asyncio/asyncio";
+ * await run(() => {
+ *   console.log(isFuture(sleep(0)), isFuture(Promise.resolve())); // true false
+ * });
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export function isFuture(value: unknown): value is Future<any> {
   return value instanceof Future;
@@ -336,12 +346,43 @@ export class Future<T = unknown> implements Promise<T> {
   }
 }
 
-/** @internal Records that `waiter` waits on `fut` (for the call graph). */
+/**
+ * Python 3.14's `asyncio.future_add_to_awaited_by`: records that `waiter` waits on `fut`, for the call graph of code that waits by other means than `await`.
+ *
+ * @example
+ * ```ts
+ * import { addAwaitedBy, createTask, formatCallGraph, getRunningLoop, run } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const fut = getRunningLoop().createFuture<void>();
+ *   const waiter = createTask(() => fut);
+ *   addAwaitedBy(fut, waiter);
+ *   console.log(formatCallGraph(fut).includes("awaited by")); // true
+ *   fut.setResult();
+ *   await waiter;
+ * });
+ * ```
+ */
 export function addAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
   (fut._awaitedBy ??= new Set()).add(waiter);
 }
 
-/** @internal Forgets that `waiter` waits on `fut`. */
+/**
+ * Python 3.14's `asyncio.future_discard_from_awaited_by`: forgets what `addAwaitedBy` recorded.
+ *
+ * @example
+ * ```ts
+ * import { addAwaitedBy, createTask, discardAwaitedBy, formatCallGraph, getRunningLoop, run } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const fut = getRunningLoop().createFuture<void>();
+ *   const waiter = createTask(() => fut);
+ *   addAwaitedBy(fut, waiter);
+ *   discardAwaitedBy(fut, waiter);
+ *   console.log(formatCallGraph(fut).includes("awaited by")); // false
+ *   fut.setResult();
+ *   await waiter;
+ * });
+ * ```
+ */
 export function discardAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
   fut._awaitedBy?.delete(waiter);
 }

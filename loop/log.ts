@@ -28,7 +28,20 @@ export interface Logger {
   debug(message: string): void;
 }
 
-/** The library's logger; see the module documentation. */
+/**
+ * The library's logger; see the module documentation.
+ *
+ * @example
+ * ```ts
+ * import { logger } from "@asyncio/asyncio";
+ * const messages: string[] = [];
+ * const saved = logger.warning;
+ * logger.warning = (message) => messages.push(message);
+ * logger.warning("a slow callback");
+ * logger.warning = saved;
+ * console.log(messages); // ["a slow callback"]
+ * ```
+ */
 export const logger: Logger = {
   error(message: string): void {
     console.error(message);

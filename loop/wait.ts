@@ -10,11 +10,55 @@ import type { Awaitable } from "./tasks.ts";
 import type { TimerHandle } from "./handles.ts";
 import { getRunningLoop } from "./_running.ts";
 
-/** `wait` returns when any future finishes or is cancelled. */
+/**
+ * `wait` returns when any future finishes or is cancelled.
+ *
+ * @example
+ * ```ts
+ * import { createTask, FIRST_COMPLETED, run, sleep, wait } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const fast = createTask(() => sleep(0.01, "fast"));
+ *   const slow = createTask(() => sleep(10));
+ *   const [done, pending] = await wait([fast, slow], { returnWhen: FIRST_COMPLETED });
+ *   console.log(done.has(fast), pending.has(slow)); // true true
+ *   slow.cancel();
+ * });
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
-/** `wait` returns when any future finishes with an exception, or all are done. */
+/**
+ * `wait` returns when any future finishes with an exception, or all are done.
+ *
+ * @example
+ * ```ts
+ * import { createTask, FIRST_EXCEPTION, run, sleep, wait } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const failing = createTask(async () => {
+ *     await sleep(0.01);
+ *     throw new Error("boom");
+ *   });
+ *   const slow = createTask(() => sleep(10));
+ *   const [done] = await wait([failing, slow], { returnWhen: FIRST_EXCEPTION });
+ *   console.log(done.has(failing), slow.done()); // true false
+ *   slow.cancel();
+ *   failing.exception();
+ * });
+ * ```
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait` returns when all futures are done (the default). */
+/**
+ * `wait` returns when all futures are done (the default).
+ *
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, createTask, run, sleep, wait } from "@asyncio/asyncio";
+ * await run(async () => {
+ *   const tasks = [createTask(() => sleep(0.01)), createTask(() => sleep(0.02))];
+ *   const [done, pending] = await wait(tasks, { returnWhen: ALL_COMPLETED });
+ *   console.log(done.size, pending.size); // 2 0
+ * });
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
 /** When `wait` returns. */

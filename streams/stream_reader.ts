@@ -15,7 +15,17 @@ import { StreamTransport } from "../transports/_stream_transport.ts";
 import { ReadableChannel } from "../transports/pipes.ts";
 import { StreamReaderProtocol } from "./stream_reader_protocol.ts";
 
-/** The default buffer limit of streams: 64 KiB, as asyncio's. */
+/**
+ * The default buffer limit of streams: 64 KiB, as asyncio's.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMIT, run, StreamReader } from "@asyncio/asyncio";
+ * await run(() => {
+ *   console.log(new StreamReader().limit === DEFAULT_LIMIT); // true
+ * });
+ * ```
+ */
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const NEWLINE = new Uint8Array([10]);

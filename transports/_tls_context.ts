@@ -6,16 +6,64 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { NotImplementedError } from "../loop/exceptions.ts";
 import { readTextFileSync } from "../loop/_permissions.ts";
 
-/** Python's `ssl.PROTOCOL_TLS_CLIENT`: a context for the client side. */
+/**
+ * Python's `ssl.PROTOCOL_TLS_CLIENT`: a context for the client side.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOL_TLS_CLIENT, SSLContext } from "@asyncio/asyncio";
+ * const context = new SSLContext(PROTOCOL_TLS_CLIENT);
+ * console.log(context.checkHostname); // true
+ * ```
+ */
 export const PROTOCOL_TLS_CLIENT = 16;
-/** Python's `ssl.PROTOCOL_TLS_SERVER`: a context for the server side. */
+/**
+ * Python's `ssl.PROTOCOL_TLS_SERVER`: a context for the server side.
+ *
+ * @example
+ * ```ts
+ * import { PROTOCOL_TLS_SERVER, SSLContext } from "@asyncio/asyncio";
+ * const context = new SSLContext(PROTOCOL_TLS_SERVER);
+ * console.log(context.checkHostname); // false
+ * ```
+ */
 export const PROTOCOL_TLS_SERVER = 17;
 
-/** Python's `ssl.CERT_NONE`: the peer's certificate is not checked. */
+/**
+ * Python's `ssl.CERT_NONE`: the peer's certificate is not checked.
+ *
+ * @example
+ * ```ts
+ * import { CERT_NONE, PROTOCOL_TLS_CLIENT, SSLContext } from "@asyncio/asyncio";
+ * const context = new SSLContext(PROTOCOL_TLS_CLIENT);
+ * context.checkHostname = false;
+ * context.verifyMode = CERT_NONE; // trust any server: for tests only
+ * console.log(context.verifyMode === CERT_NONE); // true
+ * ```
+ */
 export const CERT_NONE = 0;
-/** Python's `ssl.CERT_OPTIONAL`: on a client, the same as `CERT_REQUIRED`. */
+/**
+ * Python's `ssl.CERT_OPTIONAL`: on a client, the same as `CERT_REQUIRED`.
+ *
+ * @example
+ * ```ts
+ * import { CERT_OPTIONAL, PROTOCOL_TLS_CLIENT, SSLContext } from "@asyncio/asyncio";
+ * const context = new SSLContext(PROTOCOL_TLS_CLIENT);
+ * context.verifyMode = CERT_OPTIONAL;
+ * console.log(context.verifyMode === CERT_OPTIONAL); // true
+ * ```
+ */
 export const CERT_OPTIONAL = 1;
-/** Python's `ssl.CERT_REQUIRED`: the peer must present a valid certificate. */
+/**
+ * Python's `ssl.CERT_REQUIRED`: the peer must present a valid certificate.
+ *
+ * @example
+ * ```ts
+ * import { CERT_REQUIRED, PROTOCOL_TLS_CLIENT, SSLContext } from "@asyncio/asyncio";
+ * const context = new SSLContext(PROTOCOL_TLS_CLIENT);
+ * console.log(context.verifyMode === CERT_REQUIRED); // true: the client default
+ * ```
+ */
 export const CERT_REQUIRED = 2;
 
 /**

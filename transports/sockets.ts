@@ -65,13 +65,57 @@ import {
   type Received,
 } from "./_datagram_io.ts";
 
-/** `setsockopt` level: the socket itself. */
+/**
+ * `setsockopt` level: the socket itself.
+ *
+ * @example
+ * ```ts
+ * import { SO_REUSEPORT, socket, SOL_SOCKET } from "@asyncio/asyncio";
+ * using sock = socket();
+ * sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+ * console.log(sock.resource); // null (not bound yet)
+ * ```
+ */
 export const SOL_SOCKET = 1;
-/** Socket option: reuse a local address (Deno's listeners always set it). */
+/**
+ * Socket option: reuse a local address (Deno's listeners always set it).
+ *
+ * @example
+ * ```ts
+ * import { SO_REUSEADDR, socket, SOL_SOCKET } from "@asyncio/asyncio";
+ * using sock = socket();
+ * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1); // accepted: Deno sets it already
+ * console.log(sock.resource); // null
+ * ```
+ */
 export const SO_REUSEADDR = 2;
-/** Socket option: allow broadcasts (Deno sets it on every UDP socket). */
+/**
+ * Socket option: allow broadcasts (Deno sets it on every UDP socket).
+ *
+ * @example
+ * ```ts
+ * import { AF_INET, SO_BROADCAST, SOCK_DGRAM, socket, SOL_SOCKET } from "@asyncio/asyncio";
+ * using sock = socket(AF_INET, SOCK_DGRAM);
+ * sock.setsockopt(SOL_SOCKET, SO_BROADCAST, 1); // accepted: Deno sets it already
+ * console.log(sock.type === SOCK_DGRAM); // true
+ * ```
+ */
 export const SO_BROADCAST = 6;
-/** Socket option: share a port (see `Socket.setsockopt`). */
+/**
+ * Socket option: share a port (see `Socket.setsockopt`).
+ *
+ * @example
+ * ```ts
+ * import { SO_REUSEPORT, socket, SOL_SOCKET } from "@asyncio/asyncio";
+ * using a = socket();
+ * using b = socket();
+ * a.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+ * b.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+ * a.bind(["127.0.0.1", 0]);
+ * b.bind(a.getsockname()); // the same port
+ * console.log(a.getsockname()[1] === b.getsockname()[1]); // true
+ * ```
+ */
 export const SO_REUSEPORT = 15;
 
 // A read asks for at most this much, whatever `nbytes` says.
