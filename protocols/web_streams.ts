@@ -100,7 +100,7 @@ export class WebStreamProtocol extends Protocol {
       },
       write: (chunk) => this.#write(chunk),
       close: async () => {
-        const transport = await this.#connected.promise;
+        const transport = this.#transport ?? await this.#connected.promise;
         this.#writeEnded = true;
         if (this.#lost) throw this.#lostError ?? new Deno.errors.BrokenPipe("connection closed");
         if (transport.canWriteEof() && !this.#readEnded) transport.writeEof();
@@ -179,7 +179,7 @@ export class WebStreamProtocol extends Protocol {
         `WebStreamProtocol.writable takes Uint8Array chunks, not ${typeof chunk}`,
       );
     }
-    const transport = await this.#connected.promise;
+    const transport = this.#transport ?? await this.#connected.promise;
     if (this.#lost) throw this.#lostError ?? new Deno.errors.BrokenPipe("connection closed");
     transport.write(chunk);
     // The next chunk waits until the transport's buffer has drained.
