@@ -20,6 +20,13 @@ export interface ByteChannel {
   /** Absent when the channel cannot half-close. */
   closeWrite?(): Promise<void>;
   close(): void;
+  /**
+   * Optional: the next chunk read, handed over (no one writes it again), or
+   * `null` at EOF; the transport passes it to `dataReceived` uncopied.
+   */
+  readOwned?(): Promise<Uint8Array | null>;
+  /** Optional: `true` when the channel is done with a chunk once its write resolves. */
+  readonly releasesWrites?: boolean;
 }
 
 /** What a server needs to know of its connections. */
@@ -90,7 +97,8 @@ export class StreamTransport extends Transport {
     this.#server = options.server ?? null;
     this.#mode = options.mode ?? "both";
     this.#flow = new WriteFlowControl(loop, this);
-    this.#ownsWrites = "localAddr" in channel && "remoteAddr" in channel;
+    this.#isConn = "localAddr" in channel && "remoteAddr" in channel;
+    this.#ownsWrites = this.#isConn || channel.releasesWrites === true;
     this.#server?._attach(this);
     const waiter = options.waiter ?? null;
     loop.callSoon(() => {
@@ -161,6 +169,19 @@ export class StreamTransport extends Transport {
         if (this.#paused) await this.#untilResumed();
         if (this.#closing) return;
         const protocol = this.#protocol;
+        if (channel.readOwned !== undefined && !isBuffered(protocol)) {
+          const chunk = await channel.readOwned();
+          this.#loop._ioTurn();
+          if (this.#closing) return;
+          if (this.#paused) await this.#untilResumed();
+          if (this.#closing) return;
+          if (chunk === null) {
+            this.#eofReceived();
+            return;
+          }
+          if (!this.#deliverOwned(chunk)) return;
+          continue;
+        }
         let target: Uint8Array = ownBuffer;
         if (isBuffered(protocol)) {
           try {
@@ -199,6 +220,16 @@ export class StreamTransport extends Transport {
     } catch (error) {
       const method = isBuffered(protocol) ? "bufferUpdated" : "dataReceived";
       this.#fatalError(error, `Fatal error: protocol.${method}() call failed.`);
+      return false;
+    }
+  }
+
+  #deliverOwned(chunk: Uint8Array): boolean {
+    try {
+      (this.#protocol as Protocol).dataReceived(chunk);
+      return true;
+    } catch (error) {
+      this.#fatalError(error, "Fatal error: protocol.dataReceived() call failed.");
       return false;
     }
   }
@@ -252,9 +283,11 @@ export class StreamTransport extends Transport {
   // large write is copied there instead of into a fresh buffer each time,
   // whose garbage collection dominated the 16 KiB echo (bench/echo profile).
   #writeBuffer: Uint8Array | null = null;
-  // Only a Deno.Conn is known to be done with the bytes once its write
-  // resolves; a user's WritableStream (a pipe) may keep the chunk.
+  // Only a Deno.Conn (or a channel that says so) is known to be done with
+  // the bytes once its write resolves; a user's WritableStream (a pipe) may
+  // keep the chunk.
   #ownsWrites = false;
+  #isConn = false;
 
   #idleCopy(bytes: Uint8Array): Uint8Array {
     const n = bytes.length;
@@ -374,7 +407,7 @@ export class StreamTransport extends Transport {
 
   /** @internal For sendfile: the `Deno.Conn` this socket transport writes to, else null. */
   _directConn(): Deno.Conn | null {
-    return this.#ownsWrites && this.#mode === "both" ? this.#channel as Deno.Conn : null;
+    return this.#isConn && this.#mode === "both" ? this.#channel as Deno.Conn : null;
   }
 
   /** @internal For the TLS layer and sendfile: whether a write is in flight. */

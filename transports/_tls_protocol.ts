@@ -243,9 +243,19 @@ function serverSecureContext(context: SSLContext): NodeTls.SecureContext {
 const READ_HIGH_WATER = 256 * 1024;
 
 interface PendingRead {
-  buffer: Uint8Array;
-  resolve: (n: number | null) => void;
+  /** `null` for `readOwned()`, which resolves to the chunk itself. */
+  buffer: Uint8Array | null;
+  resolve: (result: number | Uint8Array | null) => void;
   reject: (error: Error) => void;
+}
+
+// A chunk node:tls emitted, as a plain Uint8Array (a Buffer's `slice` and
+// `toString` differ). Measured on Deno 2.9.6: each has an ArrayBuffer of
+// its own, never written again.
+function plain(chunk: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(chunk) === Uint8Array.prototype
+    ? chunk
+    : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
 }
 
 /** The TLS socket's plaintext as a `ByteChannel`, with no `closeWrite`. */
@@ -264,6 +274,8 @@ class TlsChannel implements ByteChannel {
   #inflight = new Set<(error: Error) => void>();
   /** The application's transport, once made. */
   transport: SSLTransport | null = null;
+  /** A write resolves once node:tls has encrypted it: the transport may reuse the bytes. */
+  readonly releasesWrites = true;
 
   constructor(owner: SSLProtocol) {
     this.#owner = owner;
@@ -278,10 +290,15 @@ class TlsChannel implements ByteChannel {
     if (this.#closed || this.#eof || chunk.length === 0) return;
     const pending = this.#pending;
     if (pending !== null && this.#queued === 0) {
-      const n = Math.min(chunk.length, pending.buffer.length);
-      pending.buffer.set(n === chunk.length ? chunk : chunk.subarray(0, n));
-      if (n < chunk.length) this.#queue(chunk.subarray(n));
       this.#pending = null;
+      const buffer = pending.buffer;
+      if (buffer === null) {
+        pending.resolve(plain(chunk));
+        return;
+      }
+      const n = Math.min(chunk.length, buffer.length);
+      buffer.set(n === chunk.length ? chunk : chunk.subarray(0, n));
+      if (n < chunk.length) this.#queue(chunk.subarray(n));
       pending.resolve(n);
       return;
     }
@@ -289,8 +306,7 @@ class TlsChannel implements ByteChannel {
   }
 
   #queue(chunk: Uint8Array): void {
-    // Kept as is: measured on Deno 2.9.6, each chunk node:tls emits has an
-    // ArrayBuffer of its own, never written again.
+    // Kept as is (see plain()).
     this.#chunks.push(chunk);
     this.#queued += chunk.length;
     if (this.#queued > READ_HIGH_WATER && !this.#socketPaused) {
@@ -372,13 +388,24 @@ class TlsChannel implements ByteChannel {
         else this.#chunks[0] = head.subarray(take);
       }
       this.#queued -= n;
-      if (this.#socketPaused && this.#queued <= READ_HIGH_WATER / 4) {
-        this.#socketPaused = false;
-        this.#owner.appReading(true);
-        this.#socket?.resume();
-      }
+      this.#maybeResumeSocket();
       return Promise.resolve(n);
     }
+    return this.#wait(buffer) as Promise<number | null>;
+  }
+
+  /** The next plaintext chunk, uncopied (the transport's `readOwned`). */
+  readOwned(): Promise<Uint8Array | null> {
+    if (this.#queued > 0) {
+      const chunk = this.#chunks.shift()!;
+      this.#queued -= chunk.length;
+      this.#maybeResumeSocket();
+      return Promise.resolve(plain(chunk));
+    }
+    return this.#wait(null) as Promise<Uint8Array | null>;
+  }
+
+  #wait(buffer: Uint8Array | null): Promise<number | Uint8Array | null> {
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#eof || this.#closed) {
       if (this.#eof) this.#deliverEof();
@@ -387,6 +414,14 @@ class TlsChannel implements ByteChannel {
     return new Promise((resolve, reject) => {
       this.#pending = { buffer, resolve, reject };
     });
+  }
+
+  #maybeResumeSocket(): void {
+    if (this.#socketPaused && this.#queued <= READ_HIGH_WATER / 4) {
+      this.#socketPaused = false;
+      this.#owner.appReading(true);
+      this.#socket?.resume();
+    }
   }
 
   write(data: Uint8Array): Promise<number> {
