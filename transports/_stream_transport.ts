@@ -254,7 +254,18 @@ export class StreamTransport extends Transport {
     if (this._sendfileInProgress) {
       throw new RuntimeError("unable to write; sendfile is in progress");
     }
-    const bytes = toBytes(data);
+    this.#write(toBytes(data), false);
+  }
+
+  /**
+   * @internal `write()` of bytes that no one writes again (the TLS layer's
+   * ciphertext): they are sent without a copy.
+   */
+  _writeOwned(bytes: Uint8Array): void {
+    this.#write(bytes, true);
+  }
+
+  #write(bytes: Uint8Array, owned: boolean): void {
     if (this.#eofWritten) throw new RuntimeError("Cannot call write() after writeEof()");
     if (bytes.length === 0) return;
     if (this.#connLost) {
@@ -266,11 +277,11 @@ export class StreamTransport extends Transport {
     }
     // A copy, so that the caller may reuse its buffer at once.
     if (this.#writing) {
-      const copy = copyBytes(bytes, 0, bytes.length);
+      const copy = owned ? bytes : copyBytes(bytes, 0, bytes.length);
       this.#buffer.push(copy);
       this.#bufferSize += copy.length;
     } else {
-      const copy = this.#idleCopy(bytes);
+      const copy = owned ? bytes : this.#idleCopy(bytes);
       this.#writing = true;
       this.#pendingWrite = copy.length;
       if (taskContext.getStore() === undefined) this.#writeLoop(copy);

@@ -1,8 +1,9 @@
 // The TLS layer, as asyncio's sslproto.py: an `SSLProtocol` is the
 // protocol of a plain stream transport (the "lower" transport: TCP, a Unix
 // socket, or the transport `startTls` upgrades) and runs TLS over its bytes
-// with Deno's built-in `node:tls` (a `TLSSocket` over a duplex that the
-// lower transport feeds, as sslproto runs an `SSLObject` over memory BIOs).
+// with Deno's built-in `node:tls` (a `TLSSocket` over a minimal stream, the
+// "wire", that the lower transport feeds, as sslproto runs an `SSLObject`
+// over memory BIOs).
 // Once the handshake is complete, the application gets the same
 // `StreamTransport` as any connection (`SSLTransport`, which only defers
 // `connectionLost` until the connection underneath is closed), over a
@@ -20,10 +21,19 @@
 // default roots where Python's `cafile` replaces them; it reports neither
 // the peer's certificate nor the cipher; and Deno.startTls refuses a
 // connection with a read pending (Busy), which a transport always has. The
-// price: at 1 KiB this layer costs about 1.7x the CPU per round trip of
-// Deno.listenTls (node:tls's streams in JavaScript).
+// price: at 1 KiB this layer costs about 1.6x the CPU per round trip of
+// Deno.listenTls. Measured (bench/tls/run.ts, servers "denonode" and
+// --extra): almost all of it is node:tls itself, whose TLSSocket streams
+// run in JavaScript: Deno's own node:tls server on a native TCP socket
+// costs as much at 1 KiB, and node:tls over a bare read/write loop (no
+// transports) as much as this layer at both sizes. node:tls can also run
+// natively on the lower transport's TCP socket (process.binding("tcp_wrap")
+// .TCP's openFromRid()): 64 KiB costs a third less, but its writes then
+// complete at once whatever the peer reads (48 MiB to a peer that does not
+// read: callback and "finish" at once), so neither pauseWriting() nor a
+// close()'s flush and sslShutdownTimeout could be honoured.
 //
-// Also measured: node:tls hands its encrypted output to the duplex without
+// Also measured: node:tls hands its encrypted output to the wire without
 // waiting for the write callback, and a paused TLSSocket keeps taking
 // ciphertext; so both directions' flow control is done here, against the
 // lower transport's pauseWriting()/pauseReading().
@@ -312,7 +322,7 @@ class TlsChannel implements ByteChannel {
     if (this.#queued > READ_HIGH_WATER && !this.#socketPaused) {
       this.#socketPaused = true;
       this.#socket?.pause();
-      // Measured on Deno 2.9.6: a paused TLSSocket over a duplex still takes
+      // Measured on Deno 2.9.6: a paused TLSSocket over a JS stream still takes
       // (and buffers) all the ciphertext it is given; stop the lower
       // transport as well.
       this.#owner.appReading(false);
@@ -717,7 +727,7 @@ export class SSLProtocol extends Protocol {
   #shutdownError: Error | null = null;
   // The lower transport's buffer is above its high-water mark: the
   // application's writes wait (node:tls hands its output on at once, without
-  // waiting for the duplex, so the flow control is here).
+  // waiting for the wire, so the flow control is here).
   #writePaused = false;
   #writeWaiters: (() => void)[] = [];
   // The TLS socket does not take more ciphertext: the lower transport is paused.
@@ -821,7 +831,9 @@ export class SSLProtocol extends Protocol {
       if (lower === null || lower.isClosing() || this.#state === "closed" || this.loop.isClosed()) {
         return;
       }
-      lower.write(chunk);
+      // node:tls hands over each ciphertext chunk fresh (drainEncOut()).
+      if (lower instanceof StreamTransport) lower._writeOwned(chunk);
+      else lower.write(chunk);
     },
     // The TLS socket stopped (or started again) reading its ciphertext.
     wirePaused: (paused) => {
