@@ -9,6 +9,15 @@
  * on a free loopback port; with `taskset`, the load generator runs on CPU 0
  * and the server on CPU 1.
  *
+ * Reference servers, run only when `--servers` names them, tell where the
+ * library's TLS cost goes: `denonode` (Deno running node_server.mjs, its
+ * node:tls on node:net), `nodewire` (node:tls over a bare `Deno.Conn` read
+ * loop, no transports: node_tls_wire_server.ts) and `nodenative` (node:tls
+ * natively on a `Deno.Conn`'s socket, the design not taken:
+ * node_tls_native_server.ts). `--extra=KEY=FILE` adds any Deno server run
+ * as the library's is, for A/B runs (for instance the same
+ * bench/tls/asyncio_server.ts in a copy of an earlier commit).
+ *
  * Ping-pong: 10 clients, each sends a message (1 KiB, 64 KiB), reads back
  * exactly as many bytes, checks them, and sends the next. Besides req/s,
  * the server's CPU time per round trip (user + system, all its threads,
@@ -19,6 +28,8 @@
  * deno run -A bench/tls/run.ts                   # the whole benchmark
  * deno run -A bench/tls/run.ts --duration=2 --warmup=0.5 --repeats=1
  * deno run -A bench/tls/run.ts --servers=asyncio,raw --sizes=1024
+ * deno run -A bench/tls/run.ts --servers=asyncio,raw,denonode,nodewire,nodenative
+ * deno run -A bench/tls/run.ts --servers=asyncio --extra=before=/tmp/old/bench/tls/asyncio_server.ts
  * ```
  *
  * Prints a markdown table and writes bench/out/tls.json (and tls.md). The
@@ -38,7 +49,18 @@ import {
   writeJson,
 } from "../_harness.ts";
 
-const SERVER_KEYS = ["asyncio", "listentls", "raw", "denonode", "node", "cpython"] as const;
+const SERVER_KEYS = [
+  "asyncio",
+  "listentls",
+  "raw",
+  "denonode",
+  "nodewire",
+  "nodenative",
+  "node",
+  "cpython",
+] as const;
+// Run unless --servers names them: the references that explain the library's cost.
+const REFERENCE_KEYS: readonly string[] = ["denonode", "nodewire", "nodenative"];
 type ServerKey = typeof SERVER_KEYS[number];
 
 interface Options {
@@ -70,7 +92,7 @@ function parseOptions(args: string[]): Options {
     duration: 3,
     warmup: 1,
     repeats: 1,
-    servers: new Set(SERVER_KEYS),
+    servers: new Set(SERVER_KEYS.filter((key) => !REFERENCE_KEYS.includes(key))),
     extra: [],
     pin: true,
   };
@@ -276,6 +298,20 @@ async function findServers(options: Options, notes: string[]): Promise<ServerSpe
       command: deno,
       args: ["run", "--allow-net", "--allow-read", "--allow-env", path("node_server.mjs")],
       version: `${denoVersion} running bench/tls/node_server.mjs`,
+    },
+    {
+      key: "nodewire",
+      label: "node:tls over a read loop",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", path("node_tls_wire_server.ts")],
+      version: `${denoVersion} node:tls over Deno.Conn bytes, no transports`,
+    },
+    {
+      key: "nodenative",
+      label: "node:tls on the TCP socket (not taken)",
+      command: deno,
+      args: ["run", "--allow-net", "--allow-read", path("node_tls_native_server.ts")],
+      version: `${denoVersion} node:tls native on a Deno.Conn's socket (openFromRid)`,
     },
   ];
   const nodeVersion = await commandOutput("node", ["--version"]);
