@@ -275,7 +275,7 @@ export class StreamTransport extends Transport {
       this.#connLost++;
       return;
     }
-    // A copy, so that the caller may reuse its buffer at once.
+    // A copy (unless handed over), so that the caller may reuse its buffer at once.
     if (this.#writing) {
       const copy = owned ? bytes : copyBytes(bytes, 0, bytes.length);
       this.#buffer.push(copy);
