@@ -161,18 +161,36 @@ export class StreamTransport extends Transport {
     return new Promise<void>((resolve) => this.#wakeReader = resolve);
   }
 
+  /**
+   * Whether the loop closed while an operation was pending: then no callback
+   * can run any more, so the transport lets its channel go quietly (as the
+   * proactor loop's close cancels pending overlapped operations).
+   */
+  #abandoned(): boolean {
+    if (!this.#loop.isClosed()) return false;
+    if (!this.#closing) {
+      this.#closing = true;
+      try {
+        this.#channel.close();
+      } catch {
+        // already closed
+      }
+    }
+    return true;
+  }
+
   async #readLoop(): Promise<void> {
     const channel = this.#channel;
     const ownBuffer = new Uint8Array(READ_SIZE);
     try {
       for (;;) {
         if (this.#paused) await this.#untilResumed();
-        if (this.#closing) return;
+        if (this.#closing || this.#abandoned()) return;
         const protocol = this.#protocol;
         if (channel.readOwned !== undefined && !isBuffered(protocol)) {
           const chunk = await channel.readOwned();
           this.#loop._ioTurn();
-          if (this.#closing) return;
+          if (this.#closing || this.#abandoned()) return;
           if (this.#paused) await this.#untilResumed();
           if (this.#closing) return;
           if (chunk === null) {
@@ -194,7 +212,7 @@ export class StreamTransport extends Transport {
         }
         const n = await channel.read(target);
         this.#loop._ioTurn();
-        if (this.#closing) return;
+        if (this.#closing || this.#abandoned()) return;
         // pauseReading() never cancels a read: what it returns waits here.
         if (this.#paused) await this.#untilResumed();
         if (this.#closing) return;
@@ -205,7 +223,8 @@ export class StreamTransport extends Transport {
         if (!this.#deliver(target, n)) return;
       }
     } catch (error) {
-      if (this.#closing) return; // the channel was closed under a pending read
+      // The channel was closed under a pending read, or the loop is gone.
+      if (this.#closing || this.#abandoned()) return;
       if (isConnectionLostError(error)) this.#forceClose(error as Error);
       else this.#fatalError(error, "Fatal read error on socket transport");
     }
@@ -325,6 +344,7 @@ export class StreamTransport extends Transport {
         }
         this.#loop._ioTurn();
         if (this.#calledConnectionLost || this.#pendingWrite === 0) return; // aborted
+        if (this.#abandoned()) return;
         if (this.#bufferSize === 0) break;
         chunk = concatBytes(this.#buffer, this.#bufferSize);
         this.#buffer = [];
@@ -343,7 +363,7 @@ export class StreamTransport extends Transport {
       this.#maybeResumeProtocol();
     } catch (error) {
       this.#writing = false;
-      if (this.#calledConnectionLost) return;
+      if (this.#calledConnectionLost || this.#abandoned()) return;
       if (isConnectionLostError(error)) this.#forceClose(error as Error);
       else this.#fatalError(error, "Fatal write error on socket transport");
     }

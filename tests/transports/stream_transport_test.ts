@@ -502,3 +502,23 @@ Deno.test("large writes in turn, each after the last one flushed, arrive intact"
     await server.waitClosed();
   });
 });
+
+Deno.test("a connection left open when run() ends is let go quietly when its read ends", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  await run(async () => {
+    await getRunningLoop().createConnection(
+      () => new Protocol(),
+      "127.0.0.1",
+      (listener.addr as Deno.NetAddr).port,
+    );
+  });
+  // The loop is closed, the transport's read still pending. The peer's EOF
+  // ends it: with no loop to call back into, the transport closes its
+  // connection (no "Event loop is closed" rejection), which the peer sees.
+  const peer = await accepted;
+  listener.close();
+  await peer.closeWrite();
+  assertEquals(await peer.read(new Uint8Array(16)), null);
+  peer.close();
+});
