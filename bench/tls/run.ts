@@ -32,22 +32,34 @@
  * deno run -A bench/tls/run.ts --servers=asyncio --extra=before=/tmp/old/bench/tls/asyncio_server.ts
  * ```
  *
- * Prints a markdown table and writes bench/out/tls.json (and tls.md). The
+ * Prints a markdown table and writes bench/out/tls.json and tls.md (or into
+ * `$BENCH_OUT`). The
  * certificate (EC P-256, for localhost) is made with `openssl` in a
  * temporary directory.
  *
  * @module
  */
+import { formatRatio, machineInfo, markdownTable, median, writeJson } from "../_harness.ts";
 import {
-  commandOutput,
-  commandSucceeds,
-  findPythons,
-  formatRatio,
-  machineInfo,
-  markdownTable,
-  median,
-  writeJson,
-} from "../_harness.ts";
+  benchPath,
+  buildC,
+  findPeers,
+  findPins,
+  gitCommit,
+  lastJson,
+  OUT,
+  parseKeys,
+  peerServers,
+  type Pins,
+  positive,
+  processCpuSeconds,
+  runProcess,
+  type ServerSpec as Spec,
+  startListening,
+  stopAll,
+  stopAllOnSignals,
+  stopProcess,
+} from "../_procs.ts";
 
 const SERVER_KEYS = [
   "asyncio",
@@ -96,32 +108,24 @@ function parseOptions(args: string[]): Options {
     extra: [],
     pin: true,
   };
-  const positive = (flag: string, value: string | undefined): number => {
-    const n = Number(value);
-    if (!(n > 0) || !Number.isFinite(n)) usage(`${flag} needs a positive number`);
-    return n;
-  };
+  const num = (flag: string, value: string | undefined) => positive(flag, value, usage);
   for (const arg of args) {
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg : arg.slice(0, eq);
     const value = eq < 0 ? undefined : arg.slice(eq + 1);
     if (flag === "--sizes") {
-      options.sizes = (value ?? "").split(",").map((s) => Math.round(positive(flag, s)));
-    } else if (flag === "--clients") options.clients = Math.round(positive(flag, value));
-    else if (flag === "--duration") options.duration = positive(flag, value);
-    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : positive(flag, value);
-    else if (flag === "--repeats") options.repeats = Math.round(positive(flag, value));
+      options.sizes = (value ?? "").split(",").map((s) => Math.round(num(flag, s)));
+    } else if (flag === "--clients") options.clients = Math.round(num(flag, value));
+    else if (flag === "--duration") options.duration = num(flag, value);
+    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : num(flag, value);
+    else if (flag === "--repeats") options.repeats = Math.round(num(flag, value));
     else if (flag === "--no-pin") options.pin = false;
     else if (flag === "--extra") {
       const at = (value ?? "").indexOf("=");
       if (value === undefined || at <= 0) usage("--extra needs KEY=FILE");
       options.extra.push([value.slice(0, at), value.slice(at + 1)]);
     } else if (flag === "--servers") {
-      const keys = (value ?? "").split(",");
-      for (const key of keys) {
-        if (!(SERVER_KEYS as readonly string[]).includes(key)) usage(`unknown server ${key}`);
-      }
-      options.servers = new Set(keys as ServerKey[]);
+      options.servers = parseKeys(value, SERVER_KEYS, usage);
     } else if (flag === "--help") usage();
     else usage(`unknown option ${arg}`);
   }
@@ -130,111 +134,15 @@ function parseOptions(args: string[]): Options {
 
 // ---- processes -------------------------------------------------------------------------
 
-const here = new URL(".", import.meta.url);
-const path = (name: string) => decodeURIComponent(new URL(name, here).pathname);
-const ROOT = path("../../");
-const OUT = path("../out/");
-const LOADGEN_SOURCE = path("tls_loadgen.c");
-const LOADGEN = path("../out/tls_loadgen");
-
-const children = new Set<Deno.ChildProcess>();
-
-function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // Exited already.
-  }
-}
-
-async function stopProcess(child: Deno.ChildProcess, graceSeconds = 3): Promise<void> {
-  killQuietly(child, "SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const killed = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      killQuietly(child, "SIGKILL");
-      resolve();
-    }, graceSeconds * 1000);
-  });
-  try {
-    await Promise.race([child.status, killed]);
-    await child.status;
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of stream) {
-      sink.text = (sink.text + decoder.decode(chunk, { stream: true })).slice(-65536);
-    }
-  } catch {
-    // The process went away.
-  }
-}
-
-async function run(
-  command: string,
-  args: string[],
-  timeoutSeconds: number,
-  cwd = ROOT,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(command, {
-    args,
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  children.add(child);
-  const out = { text: "" };
-  const err = { text: "" };
-  const timer = setTimeout(() => killQuietly(child, "SIGKILL"), timeoutSeconds * 1000);
-  try {
-    const [status] = await Promise.all([
-      child.status,
-      collect(child.stdout, out),
-      collect(child.stderr, err),
-    ]);
-    return { code: status.signal !== null ? 137 : status.code, stdout: out.text, stderr: err.text };
-  } finally {
-    clearTimeout(timer);
-    children.delete(child);
-  }
-}
-
-async function mtime(file: string): Promise<number | null> {
-  try {
-    return (await Deno.stat(file)).mtime?.getTime() ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Compiles bench/out/tls_loadgen when it is missing or older than its source. */
-async function buildLoadgen(): Promise<void> {
-  const source = await mtime(LOADGEN_SOURCE);
-  const binary = await mtime(LOADGEN);
-  if (binary !== null && source !== null && binary >= source) return;
-  await Deno.mkdir(OUT, { recursive: true });
-  console.error(`compiling ${LOADGEN}`);
-  const args = ["-O2", "-pthread", "-o", LOADGEN, LOADGEN_SOURCE, "-lssl", "-lcrypto"];
-  const result = await run("cc", args, 120);
-  if (result.code !== 0) {
-    throw new Error(
-      `cc ${args.join(" ")} failed (is libssl-dev installed?):\n${result.stderr}`,
-    );
-  }
-}
+const path = (name: string) => benchPath(`tls/${name}`);
+let LOADGEN = "";
 
 /** A certificate for localhost (EC P-256), made with openssl in `dir`. */
 async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = `${dir}/server.pem`;
   const key = `${dir}/server.key`;
-  const result = await run("openssl", [
+  const result = await runProcess([
+    "openssl",
     "req",
     "-x509",
     "-newkey",
@@ -259,127 +167,65 @@ async function makeCertificate(dir: string): Promise<{ cert: string; key: string
 
 // ---- servers ----------------------------------------------------------------------------
 
-interface ServerSpec {
-  key: string;
-  label: string;
-  command: string;
-  args: string[];
-  version: string;
-}
+type ServerSpec = Spec;
 
 async function findServers(options: Options, notes: string[]): Promise<ServerSpec[]> {
-  const deno = Deno.execPath();
+  const deno = [Deno.execPath(), "run", "--allow-net", "--allow-read"];
   const denoVersion = `Deno ${Deno.version.deno}`;
+  const peers = await findPeers(false);
+  notes.push(...peers.notes.filter((n) => !n.includes("uvloop")));
   const specs: ServerSpec[] = [
     {
       key: "asyncio",
       label: "this library",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", path("asyncio_server.ts")],
+      command: [...deno, path("asyncio_server.ts")],
       version: `${denoVersion} @asyncio/asyncio (node:tls over its own TCP transport)`,
     },
     {
       key: "listentls",
       label: "library on Deno.listenTls (not taken)",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", path("asyncio_listentls_server.ts")],
+      command: [...deno, path("asyncio_listentls_server.ts")],
       version: `${denoVersion} @asyncio/asyncio StreamTransport over Deno.TlsConn`,
     },
     {
       key: "raw",
       label: "raw Deno.listenTls",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", path("raw_deno_server.ts")],
+      command: [...deno, path("raw_deno_server.ts")],
       version: denoVersion,
     },
     {
       key: "denonode",
       label: "Deno node:tls",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", "--allow-env", path("node_server.mjs")],
+      command: [...deno, "--allow-env", path("node_server.mjs")],
       version: `${denoVersion} running bench/tls/node_server.mjs`,
     },
     {
       key: "nodewire",
       label: "node:tls over a read loop",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", path("node_tls_wire_server.ts")],
+      command: [...deno, path("node_tls_wire_server.ts")],
       version: `${denoVersion} node:tls over Deno.Conn bytes, no transports`,
     },
     {
       key: "nodenative",
       label: "node:tls on the TCP socket (not taken)",
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", path("node_tls_native_server.ts")],
+      command: [...deno, path("node_tls_native_server.ts")],
       version: `${denoVersion} node:tls native on a Deno.Conn's socket (openFromRid)`,
     },
+    ...peerServers(peers, { node: path("node_server.mjs"), python: path("py_server.py") }, {
+      node: "Node tls",
+      cpython: "CPython asyncio ssl",
+    }).map((spec) => spec.key === "cpython" ? { ...spec, version: `${spec.version} + ssl` } : spec),
   ];
-  const nodeVersion = await commandOutput("node", ["--version"]);
-  if (/^v\d+/.test(nodeVersion)) {
-    specs.push({
-      key: "node",
-      label: "Node tls",
-      command: "node",
-      args: [path("node_server.mjs")],
-      version: `Node ${nodeVersion}`,
-    });
-  } else {
-    notes.push("Node skipped: `node --version` did not run");
-  }
-  const pythons = await findPythons(false);
-  notes.push(...pythons.notes.filter((n) => !n.includes("uvloop")));
-  if (pythons.cpython !== null) {
-    specs.push({
-      key: "cpython",
-      label: "CPython asyncio ssl",
-      command: pythons.cpython.command,
-      args: [path("py_server.py")],
-      version: `CPython ${pythons.cpython.version} asyncio + ssl`,
-    });
-  }
   const chosen = specs.filter((spec) => options.servers.has(spec.key as ServerKey));
   for (const [key, file] of options.extra) {
     chosen.push({
       key,
       label: key,
-      command: deno,
-      args: ["run", "--allow-net", "--allow-read", "--allow-env", file],
+      command: [...deno, "--allow-env", file],
       version: `${denoVersion} ${file}`,
     });
   }
   return chosen;
-}
-
-interface Pins {
-  loadgen: string[];
-  server: string[];
-  note: string;
-}
-
-async function findPins(wanted: boolean): Promise<Pins> {
-  const none = (note: string): Pins => ({ loadgen: [], server: [], note });
-  if (!wanted) return none("not pinned (--no-pin)");
-  if (navigator.hardwareConcurrency < 2) return none("not pinned: fewer than 2 CPUs");
-  const ok = await commandSucceeds("taskset", ["-c", "0", "true"]) &&
-    await commandSucceeds("taskset", ["-c", "1", "true"]);
-  if (!ok) return none("not pinned: taskset missing or CPUs 0 and 1 not available");
-  return {
-    loadgen: ["taskset", "-c", "0"],
-    server: ["taskset", "-c", "1"],
-    note: "load generator on CPU 0 (taskset -c 0), server on CPU 1 (taskset -c 1)",
-  };
-}
-
-/** The CPU time (user + system, every thread) a process used so far, in seconds. */
-async function cpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // The fields after the command name (which may hold spaces) in parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (USER_HZ)
-  } catch {
-    return null;
-  }
 }
 
 interface LoadResult {
@@ -403,68 +249,37 @@ async function measure(
   pins: Pins,
   certificate: { cert: string; key: string },
 ): Promise<LoadResult> {
-  const [command, ...args] = [
+  const server = await startListening([
     ...pins.server,
-    spec.command,
-    ...spec.args,
+    ...spec.command,
     `--cert=${certificate.cert}`,
     `--key=${certificate.key}`,
-  ];
-  const child = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  children.add(child);
-  const stderr = { text: "" };
-  collect(child.stderr, stderr);
+  ], spec.label);
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    let port = 0;
-    const deadline = Date.now() + 30_000;
-    while (port === 0) {
-      if (Date.now() > deadline) throw new Error("no LISTENING line within 30 s");
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`exited before listening: ${stderr.text.trim()}`);
-      seen += value;
-      const match = /^LISTENING (\d+)$/m.exec(seen);
-      if (match !== null) port = Number(match[1]);
-    }
-    (async () => {
-      try {
-        while (!(await reader.read()).done) { /* discard */ }
-      } catch {
-        // The process went away.
-      }
-    })();
-    const before = await cpuSeconds(child.pid);
-    const [lg, ...lgArgs] = [
-      ...pins.loadgen,
+    const before = await processCpuSeconds(server.child.pid);
+    const result = await runProcess([
+      ...pins.client,
       LOADGEN,
       "127.0.0.1",
-      String(port),
+      String(server.port),
       String(options.clients),
       String(size),
       String(options.duration),
       `--warmup=${options.warmup}`,
-    ];
-    const result = await run(lg, lgArgs, options.warmup + options.duration + 60);
-    const after = await cpuSeconds(child.pid);
+    ], options.warmup + options.duration + 60);
+    const after = await processCpuSeconds(server.child.pid);
     if (result.code !== 0) {
       throw new Error(`loadgen exit ${result.code}: ${result.stderr.trim() || result.stdout}`);
     }
-    const parsed = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as LoadResult;
-    if (before !== null && after !== null && parsed.total_requests > 0) {
+    const parsed = lastJson<LoadResult>(result.stdout);
+    if (before !== undefined && after !== undefined && parsed.total_requests > 0) {
       parsed.server_cpu_us_per_request = (after - before) * 1e6 / parsed.total_requests;
     }
     return parsed;
   } catch (error) {
-    throw new Error(`${(error as Error).message} (server stderr: ${stderr.text.trim()})`);
+    throw new Error(`${(error as Error).message} (server stderr: ${server.stderr.text.trim()})`);
   } finally {
-    await stopProcess(child);
+    await stopProcess(server.child);
   }
 }
 
@@ -530,16 +345,15 @@ function table(rows: { size: number; cells: Record<string, Cell> }[], specs: Ser
   return markdownTable(headers, body);
 }
 
-async function gitCommit(): Promise<string> {
-  const out = await commandOutput("git", ["-C", ROOT, "describe", "--always", "--dirty"]);
-  return /^[0-9a-f]{7,}(-dirty)?$/.test(out) ? out : "";
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(Deno.args);
   const notes: string[] = [];
-  await buildLoadgen();
-  const pins = await findPins(options.pin);
+  LOADGEN = await buildC("tls/tls_loadgen.c", "tls_loadgen", {
+    flags: ["-pthread"],
+    libs: ["-lssl", "-lcrypto"],
+    hint: " (is libssl-dev installed?)",
+  });
+  const pins = await findPins(options.pin, false);
   const specs = await findServers(options, notes);
   const dir = await Deno.makeTempDir({ prefix: "bench-tls-" });
   const rows: { size: number; cells: Record<string, Cell> }[] = [];
@@ -572,7 +386,7 @@ async function main(): Promise<void> {
       rows.push({ size, cells });
     }
   } finally {
-    await Promise.all([...children].map((child) => stopProcess(child, 1)));
+    await stopAll(1);
     await Deno.remove(dir, { recursive: true });
   }
   const machine = await machineInfo();
@@ -587,7 +401,7 @@ async function main(): Promise<void> {
     "processes share the machine; req/s does not.\n" +
     (notes.length > 0 ? `\nNotes:\n${notes.map((n) => `- ${n}`).join("\n")}\n` : "");
   console.log(markdown);
-  await writeJson(new URL("../out/tls.json", here), {
+  await writeJson(`${OUT}tls.json`, {
     benchmark: "tls",
     date: new Date().toISOString(),
     commit: await gitCommit(),
@@ -598,16 +412,15 @@ async function main(): Promise<void> {
     notes,
     rows,
   });
-  await Deno.writeTextFile(new URL("../out/tls.md", here), markdown);
+  await Deno.writeTextFile(`${OUT}tls.md`, markdown);
 }
 
 if (import.meta.main) {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => {
-      Promise.all([...children].map((child) => stopProcess(child, 1))).finally(() =>
-        Deno.exit(130)
-      );
-    });
+  const removeSignalListeners = stopAllOnSignals();
+  try {
+    await main();
+  } finally {
+    await stopAll();
+    removeSignalListeners();
   }
-  await main();
 }
