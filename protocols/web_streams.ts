@@ -28,7 +28,9 @@ export interface WebStreamProtocolOptions {
  * received, ending at the peer's EOF) and `writable` (closing it sends EOF
  * when the transport can, and closes the connection otherwise). Cancelling
  * `readable` or aborting `writable` closes the connection; a connection
- * lost with an error errors both streams.
+ * lost with an error errors both streams. As with a `Deno.Conn`, the end of
+ * `readable` leaves the connection open for writing: close `writable` when
+ * done (a `pipeTo` into it does so), or the connection stays half-open.
  *
  * @example An echo server in one line: the connection's bytes piped back into it
  * ```ts
