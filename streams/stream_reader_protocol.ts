@@ -11,6 +11,7 @@ import { currentEventLoop } from "../loop/_running.ts";
 import type { Task } from "../loop/tasks.ts";
 import { Protocol } from "../protocols/protocols.ts";
 import type { Transport } from "../transports/transports.ts";
+import { copiesReceivedData } from "../transports/_stream_transport.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
 
@@ -67,7 +68,13 @@ export class StreamReaderProtocol extends Protocol {
     this.#reader = streamReader;
     this.#clientConnectedCb = clientConnectedCb;
     this.#closed = this.#loop.createFuture<void>();
+    // feedData() copies into the reader's buffer: the transport may lend its
+    // own read buffer. Not for a subclass with its own dataReceived().
+    this[copiesReceivedData] = this.dataReceived === StreamReaderProtocol.prototype.dataReceived;
   }
+
+  /** @internal See `copiesReceivedData`. */
+  [copiesReceivedData]: boolean;
 
   /** Binds the transport to the reader; for a server, calls the callback. */
   override connectionMade(transport: Transport): void {

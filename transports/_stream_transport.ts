@@ -58,6 +58,18 @@ const CONNLOST_WRITES_BEFORE_WARNING = 5;
 const SMALL_WRITE = 4096;
 const MAX_WRITE_BUFFER = 1024 * 1024;
 
+/**
+ * Set to `true` by a protocol whose `dataReceived` copies the bytes before
+ * it returns and keeps no reference (StreamReaderProtocol feeding its
+ * reader): the transport then lends it a view of its read buffer instead of
+ * a fresh copy, whose allocation dominated large reads.
+ */
+export const copiesReceivedData: unique symbol = Symbol("copiesReceivedData");
+
+function copiesData(protocol: BaseProtocol): boolean {
+  return (protocol as { [copiesReceivedData]?: boolean })[copiesReceivedData] === true;
+}
+
 function isBuffered(protocol: BaseProtocol): protocol is BufferedProtocol {
   return typeof (protocol as BufferedProtocol).getBuffer === "function" &&
     typeof (protocol as BufferedProtocol).bufferUpdated === "function";
@@ -234,7 +246,11 @@ export class StreamTransport extends Transport {
     const protocol = this.#protocol;
     try {
       if (isBuffered(protocol)) protocol.bufferUpdated(n);
-      else (protocol as Protocol).dataReceived(copyBytes(target, 0, n));
+      else {
+        (protocol as Protocol).dataReceived(
+          copiesData(protocol) ? target.subarray(0, n) : copyBytes(target, 0, n),
+        );
+      }
       return true;
     } catch (error) {
       const method = isBuffered(protocol) ? "bufferUpdated" : "dataReceived";
